@@ -1,0 +1,94 @@
+"""stigma-analysis: survey data on stigma among survivors of trafficking, from raw files to reports.
+
+The public API is listed in ``__all__``. Submodules are imported on first use, so that
+``import stigma_analysis`` and ``stigma-analysis --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from stigma_analysis.errors import (
+    DataValidationError,
+    DisclosureError,
+    RenderError,
+    SpecError,
+    StigmaAnalysisError,
+    SurveyReadError,
+    SurveyWriteError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported lazily by __getattr__)
+_LAZY: dict[str, str] = {
+    # io
+    "Survey": "stigma_analysis.io",
+    "Codebook": "stigma_analysis.io",
+    "read_survey": "stigma_analysis.io",
+    "write_survey": "stigma_analysis.io",
+    # instruments
+    "Instrument": "stigma_analysis.instruments",
+    "load_instrument": "stigma_analysis.instruments",
+    "list_instruments": "stigma_analysis.instruments",
+    # study
+    "Study": "stigma_analysis.study",
+    "load_study": "stigma_analysis.study",
+    "validate": "stigma_analysis.study",
+    # scoring
+    "score": "stigma_analysis.scoring",
+    # reliability
+    "reliability": "stigma_analysis.reliability",
+    "alpha": "stigma_analysis.reliability",
+    "omega": "stigma_analysis.reliability",
+    # structure
+    "efa": "stigma_analysis.structure",
+    "cfa": "stigma_analysis.structure",
+    "invariance": "stigma_analysis.structure",
+    # models
+    "fit_model": "stigma_analysis.models",
+    "fit_models": "stigma_analysis.models",
+    "mediation": "stigma_analysis.models",
+    "moderation": "stigma_analysis.models",
+    "impute": "stigma_analysis.models",
+    "pool": "stigma_analysis.models",
+    # privacy
+    "disclose": "stigma_analysis.privacy",
+    "scan_pii": "stigma_analysis.privacy",
+    "pseudonymize": "stigma_analysis.privacy",
+    "suppress": "stigma_analysis.privacy",
+    "k_anonymity": "stigma_analysis.privacy",
+    # simulation and reports
+    "simulate_study": "stigma_analysis.simulate",
+    "render": "stigma_analysis.report",
+}
+
+__all__ = [
+    "DataValidationError",
+    "DisclosureError",
+    "RenderError",
+    "SpecError",
+    "StigmaAnalysisError",
+    "SurveyReadError",
+    "SurveyWriteError",
+    "__version__",
+    *sorted(_LAZY),
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'stigma_analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from stigma_analysis.instruments import Instrument, list_instruments, load_instrument
