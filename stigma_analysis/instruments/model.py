@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +44,11 @@ class Band(_Strict):
 
     label: str
     from_: float = Field(alias="from")
+
+
+# ``construct`` is the FORMATS.md key; pydantic warns that it shadows the deprecated
+# ``BaseModel.construct`` classmethod, which this model never uses.
+warnings.filterwarnings("ignore", message='Field name "construct"', category=UserWarning)
 
 
 class Instrument(_Strict):
@@ -123,7 +129,7 @@ class Instrument(_Strict):
                 problems.append((f"scales.{name}", "scale names must be lower_snake_case"))
             try:
                 self._resolve(name, set())
-            except _ScaleProblem as exc:
+            except _ScaleError as exc:
                 problems.append((f"scales.{name}", str(exc)))
         for scale, bands in self.cutoffs.items():
             if scale not in self.scales:
@@ -133,29 +139,38 @@ class Instrument(_Strict):
             prev = -math.inf
             for j, band in enumerate(bands):
                 if band.from_ <= prev:
-                    problems.append((f"cutoffs.{scale}[{j}].from", "bands must be in increasing order"))
+                    problems.append(
+                        (f"cutoffs.{scale}[{j}].from", "bands must be in increasing order")
+                    )
                 if not lo - 1e-9 <= band.from_ <= hi + 1e-9:
                     problems.append(
-                        (f"cutoffs.{scale}[{j}].from", f"{band.from_} is outside the scale range [{lo}, {hi}]")
+                        (
+                            f"cutoffs.{scale}[{j}].from",
+                            f"{band.from_} is outside the scale range [{lo}, {hi}]",
+                        )
                     )
                 prev = band.from_
         if problems:
             key, msg = problems[0]
-            more = "" if len(problems) == 1 else f" (and {len(problems) - 1} more: " + "; ".join(
-                f"{k}: {m}" for k, m in problems[1:]
-            ) + ")"
+            more = (
+                ""
+                if len(problems) == 1
+                else f" (and {len(problems) - 1} more: "
+                + "; ".join(f"{k}: {m}" for k, m in problems[1:])
+                + ")"
+            )
             raise SpecError(None, key, msg + more)
 
     # ------------------------------------------------------------------ scales
     def _resolve(self, name: str, stack: set[str]) -> tuple[str, ...]:
         if name in stack:
-            raise _ScaleProblem(f"circular all_except through {name!r}")
+            raise _ScaleError(f"circular all_except through {name!r}")
         spec = self.scales[name]
         if spec == "all":
             return self.items
         if isinstance(spec, Mapping):
             if set(spec) != {"all_except"}:
-                raise _ScaleProblem("expected a list of items, 'all', or {all_except: [...]}")
+                raise _ScaleError("expected a list of items, 'all', or {all_except: [...]}")
             excluded: set[str] = set()
             for ref in spec["all_except"] or []:
                 key = str(ref)
@@ -164,24 +179,24 @@ class Instrument(_Strict):
                 elif key in self.items:
                     excluded.add(key)
                 else:
-                    raise _ScaleProblem(f"all_except names {ref!r}, neither a scale nor an item")
+                    raise _ScaleError(f"all_except names {ref!r}, neither a scale nor an item")
             kept = tuple(i for i in self.items if i not in excluded)
             if not kept:
-                raise _ScaleProblem("all_except leaves no items")
+                raise _ScaleError("all_except leaves no items")
             return kept
         if isinstance(spec, Sequence) and not isinstance(spec, str):
             out: list[str] = []
             for x in spec:
                 key = str(x)
                 if key not in self.items:
-                    raise _ScaleProblem(f"{x!r} is not one of the items")
+                    raise _ScaleError(f"{x!r} is not one of the items")
                 if key in out:
-                    raise _ScaleProblem(f"item {x!r} is listed twice")
+                    raise _ScaleError(f"item {x!r} is listed twice")
                 out.append(key)
             if not out:
-                raise _ScaleProblem("a scale needs at least one item")
+                raise _ScaleError("a scale needs at least one item")
             return tuple(out)
-        raise _ScaleProblem("expected a list of items, 'all', or {all_except: [...]}")
+        raise _ScaleError("expected a list of items, 'all', or {all_except: [...]}")
 
     def scale_items(self, scale: str) -> tuple[str, ...]:
         """The item ids of ``scale``, in the instrument's item order."""
@@ -196,7 +211,9 @@ class Instrument(_Strict):
     def subscales(self) -> tuple[str, ...]:
         """Scales defined by an explicit item list (not 'all' or all_except)."""
         return tuple(
-            s for s, spec in self.scales.items() if isinstance(spec, Sequence) and not isinstance(spec, str)
+            s
+            for s, spec in self.scales.items()
+            if isinstance(spec, Sequence) and not isinstance(spec, str)
         )
 
     def is_reversed(self, item: ItemId) -> bool:
@@ -244,7 +261,9 @@ class Instrument(_Strict):
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise SpecError(path, "", f"cannot read the instrument file: {exc.strerror or exc}") from exc
+            raise SpecError(
+                path, "", f"cannot read the instrument file: {exc.strerror or exc}"
+            ) from exc
         try:
             raw = yaml.safe_load(text)
         except yaml.YAMLError as exc:
@@ -263,20 +282,25 @@ class Instrument(_Strict):
             raise SpecError(file, exc.key, exc.expected) from None
 
 
-class _ScaleProblem(Exception):
+class _ScaleError(Exception):
     pass
 
 
-def spec_error_from_validation(exc: ValidationError, file: str | Path | None, prefix: str = "") -> SpecError:
+def spec_error_from_validation(
+    exc: ValidationError, file: str | Path | None, prefix: str = ""
+) -> SpecError:
     """Turn a pydantic error into a SpecError naming the key path (``instruments[2].columns``)."""
     errors = exc.errors()
     first = errors[0]
     key = _key_path(first["loc"], prefix)
     msg = _message(first)
     if len(errors) > 1:
-        msg += f" (and {len(errors) - 1} more: " + "; ".join(
-            f"{_key_path(e['loc'], prefix)}: {_message(e)}" for e in errors[1:4]
-        ) + ("; ..." if len(errors) > 4 else "") + ")"
+        msg += (
+            f" (and {len(errors) - 1} more: "
+            + "; ".join(f"{_key_path(e['loc'], prefix)}: {_message(e)}" for e in errors[1:4])
+            + ("; ..." if len(errors) > 4 else "")
+            + ")"
+        )
     return SpecError(file, key, msg)
 
 

@@ -28,7 +28,9 @@ def _load_shipped(instrument_id: str) -> Instrument:
     return Instrument.from_yaml(_definitions() / f"{instrument_id}.yaml")
 
 
-def load_instrument(id_or_path: str | Path | Instrument, *, base: str | Path | None = None) -> Instrument:
+def load_instrument(
+    id_or_path: str | Path | Instrument, *, base: str | Path | None = None
+) -> Instrument:
     """Load a shipped instrument by id, or a user's definition file by path.
 
     Parameters
@@ -47,16 +49,27 @@ def load_instrument(id_or_path: str | Path | Instrument, *, base: str | Path | N
     if isinstance(id_or_path, Instrument):
         return id_or_path
     if not isinstance(id_or_path, str | Path):
-        raise TypeError(f"id_or_path must be an instrument id or a path, got {type(id_or_path).__name__}")
+        raise TypeError(
+            f"id_or_path must be an instrument id or a path, got {type(id_or_path).__name__}"
+        )
     text = str(id_or_path)
-    looks_like_path = isinstance(id_or_path, Path) or text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text
+    looks_like_path = (
+        isinstance(id_or_path, Path)
+        or text.endswith((".yaml", ".yml"))
+        or "/" in text
+        or "\\" in text
+    )
     if not looks_like_path:
         if text in shipped_ids():
             return _load_shipped(text)
         import difflib
 
         close = difflib.get_close_matches(text, shipped_ids(), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; shipped: {', '.join(shipped_ids())}"
+        hint = (
+            f"; did you mean {', '.join(close)}?"
+            if close
+            else f"; shipped: {', '.join(shipped_ids())}"
+        )
         raise SpecError(None, "instrument", f"no shipped instrument {text!r}{hint}")
     path = Path(text)
     if base is not None and not path.is_absolute():
@@ -82,4 +95,6 @@ def list_instruments() -> pd.DataFrame:
                 "status": ins.status,
             }
         )
-    return pd.DataFrame(rows, columns=["id", "name", "construct", "n_items", "scales", "scoring", "status"])
+    return pd.DataFrame(
+        rows, columns=["id", "name", "construct", "n_items", "scales", "scoring", "status"]
+    )

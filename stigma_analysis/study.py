@@ -1,0 +1,745 @@
+"""The study file (``study.yaml``) and the bound :class:`Study`.
+
+A study file names the data files (one per wave, or one file with a wave column), the id
+and design columns, the instruments and the columns that hold their items, the models the
+reports fit, and the privacy rules (FORMATS.md, "Study specification"). :func:`load_study`
+parses and validates it with pydantic (every error names the file and the key path), reads
+every wave with :func:`stigma_analysis.io.read_survey`, applies the study's extra missing
+codes (remembering which code each missing cell had), drops the columns the privacy block
+says must never be read past loading, and combines the waves into one long table keyed by
+id and wave.
+
+:func:`validate` then lists *every* data problem at once (out-of-range answers, non-numeric
+answers, codes that are neither valid nor declared missing, duplicate ids, absent columns,
+value labels that run opposite to an instrument's anchors) as a table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from stigma_analysis.errors import DataValidationError, SpecError
+from stigma_analysis.instruments import Instrument, load_instrument
+from stigma_analysis.instruments.model import spec_error_from_validation
+
+if TYPE_CHECKING:
+    from stigma_analysis.io import Codebook
+
+__all__ = [
+    "PROBLEM_COLUMNS",
+    "DataFile",
+    "InstrumentUse",
+    "ModelSpec",
+    "PrivacySpec",
+    "Study",
+    "StudySpec",
+    "load_study",
+    "validate",
+]
+
+PROBLEM_COLUMNS = ["file", "row", "column", "value", "reason"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataFile(_Strict):
+    """One data file; ``wave`` is required when a study has several files."""
+
+    path: str
+    wave: int | None = None
+    codebook: str | None = None
+    """A codebook file for a CSV (YAML or CSV; see :func:`stigma_analysis.io.read_survey`)."""
+    encoding: str | None = None
+
+
+class InstrumentUse(_Strict):
+    """An instrument administered in the study, and where its items are."""
+
+    instrument: str
+    columns: str | dict[str | int, str]
+    name: str
+    reversed_response: bool = False
+    """The file codes answers the opposite way to the instrument (1 = strongly agree where the
+    instrument has 1 = strongly disagree): answers are flipped as (min + max) - x on loading."""
+
+    @field_validator("name")
+    @classmethod
+    def _snake(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", v):
+            raise ValueError(f"must be a column-name prefix of letters, digits and _, got {v!r}")
+        return v
+
+    @field_validator("columns")
+    @classmethod
+    def _template(cls, v: Any) -> Any:
+        if isinstance(v, str) and "{item}" not in v:
+            raise ValueError(
+                f"a column template must contain '{{item}}', e.g. 'ismi_{{item}}'; got {v!r}"
+            )
+        return v
+
+
+class ModelSpec(_Strict):
+    """A model the reports fit (see :func:`stigma_analysis.models.fit_models`)."""
+
+    name: str
+    formula: str
+    family: Literal["gaussian", "binomial", "ordinal", "mixed", "gee"] = "gaussian"
+    groups: str | None = None
+    re_formula: str | None = None
+    cluster: str | None = None
+
+    @model_validator(mode="after")
+    def _groups_needed(self) -> ModelSpec:
+        if self.family in {"mixed", "gee"} and not self.groups:
+            raise ValueError(
+                f"family {self.family!r} needs 'groups' (the clustering column, e.g. resp_id)"
+            )
+        if "~" not in self.formula:
+            raise ValueError(f"formula must look like 'outcome ~ predictors', got {self.formula!r}")
+        return self
+
+
+class PrivacySpec(_Strict):
+    """Privacy rules: what may be published and what is never read."""
+
+    min_cell: int = Field(default=5, ge=1)
+    quasi_identifiers: list[str] = Field(default_factory=list)
+    drop: list[str] = Field(default_factory=list)
+    pseudonymize: str | None = None
+    key_file: str | None = None
+    """File holding the pseudonymisation key (else the STIGMA_PSEUDONYM_KEY variable)."""
+    allow: list[str] = Field(default_factory=list)
+    """Columns that look personal but may stay (e.g. a coarse district code)."""
+
+
+class StudySpec(_Strict):
+    """The parsed study file (FORMATS.md)."""
+
+    title: str
+    data: list[DataFile]
+    id: str
+    wave: str = "wave"
+    """Name of the wave column in the combined table (read from the file when one file holds all waves)."""
+    groups: list[str] = Field(default_factory=list)
+    weights: str | None = None
+    missing_codes: list[float] = Field(default_factory=list)
+    instruments: list[InstrumentUse] = Field(default_factory=list)
+    models: list[ModelSpec] = Field(default_factory=list)
+    privacy: PrivacySpec = Field(default_factory=PrivacySpec)
+    seed: int = 20240601
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return [{"path": v}]
+        if isinstance(v, Mapping):
+            return [v]
+        return v
+
+    @model_validator(mode="after")
+    def _waves(self) -> StudySpec:
+        if not self.data:
+            raise ValueError("data: at least one data file is needed")
+        if len(self.data) > 1:
+            missing = [i for i, d in enumerate(self.data) if d.wave is None]
+            if missing:
+                raise ValueError(
+                    f"data[{missing[0]}].wave: each file needs a wave number when there are several"
+                )
+            waves = [d.wave for d in self.data]
+            if len(set(waves)) != len(waves):
+                raise ValueError("data: two files have the same wave number")
+        names = [u.name for u in self.instruments]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(
+                f"instruments: the name {dupes[0]!r} is used twice (score columns would clash)"
+            )
+        mnames = [m.name for m in self.models]
+        if len(set(mnames)) != len(mnames):
+            raise ValueError("models: two models have the same name")
+        return self
+
+
+def _read_spec(path: Path) -> StudySpec:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(path, "", "study file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(path, "", f"cannot read the study file: {exc}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(path, "", f"not valid YAML: {exc}") from None
+    if not isinstance(raw, Mapping):
+        raise SpecError(path, "", "a study file must be a mapping of keys (title, data, id, ...)")
+    try:
+        return StudySpec.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise spec_error_from_validation(exc, path) from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoundInstrument:
+    """An instrument of the study with its column mapping (item id → data column)."""
+
+    use: InstrumentUse
+    instrument: Instrument
+    columns: dict[str, str]
+    file: Path | None
+    """The instrument's definition file when it is not a shipped one."""
+
+    @property
+    def name(self) -> str:
+        return self.use.name
+
+
+@dataclass(frozen=True, kw_only=True)
+class Study:
+    """A loaded study: the combined long table, its codebooks and its instruments.
+
+    Attributes
+    ----------
+    spec : StudySpec
+        The parsed study file.
+    path : Path
+        The study file.
+    data : pandas.DataFrame
+        All waves, one row per respondent × wave, raw values (missing codes are NaN).
+        Columns ``_file`` and ``_row`` give each row's file and 1-based row in it.
+    codebooks : dict
+        Wave → :class:`~stigma_analysis.io.Codebook` of that wave's file.
+    instruments : tuple of BoundInstrument
+    missing : pandas.DataFrame
+        Every missing cell that had a code: ``wave, row, column, code, reason``.
+    """
+
+    spec: StudySpec
+    path: Path
+    data: pd.DataFrame
+    codebooks: dict[int, Codebook]
+    instruments: tuple[BoundInstrument, ...]
+    missing: pd.DataFrame
+    raw_problems: pd.DataFrame = field(repr=False)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def wave(self) -> str:
+        return self.spec.wave
+
+    @property
+    def waves(self) -> list[int]:
+        return sorted(int(w) for w in self.data[self.spec.wave].dropna().unique())
+
+    @property
+    def files(self) -> list[Path]:
+        """The study file, every data (and codebook) file and every user instrument file."""
+        out = [self.path]
+        for d in self.spec.data:
+            out.append(self.folder / d.path)
+            if d.codebook:
+                out.append(self.folder / d.codebook)
+        out += [b.file for b in self.instruments if b.file is not None]
+        return out
+
+    def instrument(self, name: str) -> BoundInstrument:
+        for b in self.instruments:
+            if b.name == name:
+                return b
+        raise ValueError(
+            f"the study has no instrument named {name!r}; names: {[b.name for b in self.instruments]}"
+        )
+
+    @property
+    def item_columns(self) -> list[str]:
+        cols: list[str] = []
+        for b in self.instruments:
+            cols += [c for c in b.columns.values() if c not in cols]
+        return cols
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """Scale scores, one row per respondent × wave (see :func:`stigma_analysis.scoring.score`)."""
+        from stigma_analysis.scoring import score
+
+        return score(self)
+
+    def attrition(self) -> pd.DataFrame:
+        """Who is present at which wave: ``wave, n, retained_pct`` (vs the first wave)."""
+        w = self.spec.wave
+        counts = self.data.groupby(w, sort=True)[self.spec.id].nunique()
+        first = counts.iloc[0] if len(counts) else 0
+        out = pd.DataFrame({"wave": counts.index.astype(int), "n": counts.to_numpy()})
+        base_ids = (
+            set(self.data.loc[self.data[w] == counts.index[0], self.spec.id])
+            if len(counts)
+            else set()
+        )
+        out["n_from_baseline"] = [
+            len(base_ids & set(self.data.loc[self.data[w] == wv, self.spec.id]))
+            for wv in counts.index
+        ]
+        out["retained_pct"] = 100 * out["n_from_baseline"] / first if first else np.nan
+        return out
+
+    def presence(self) -> pd.DataFrame:
+        """Wide presence table: one row per respondent, one boolean column per wave."""
+        w = self.spec.wave
+        p = pd.crosstab(self.data[self.spec.id], self.data[w]).gt(0)
+        p.columns = [f"wave_{int(c)}" for c in p.columns]
+        return p
+
+    def missing_by_reason(self) -> pd.DataFrame:
+        """Missing cells by instrument, wave and reason: ``instrument, wave, reason, code, n_cells, n_respondents``."""
+        cols = ["instrument", "wave", "reason", "code", "n_cells", "n_respondents"]
+        if self.missing.empty:
+            return pd.DataFrame(columns=cols)
+        owner = {c: b.name for b in self.instruments for c in b.columns.values()}
+        m = self.missing.assign(instrument=self.missing["column"].map(owner).fillna("(other)"))
+        g = m.groupby(["instrument", "wave", "reason", "code"], dropna=False)
+        out = g.agg(n_cells=("row", "size"), n_respondents=("row", "nunique")).reset_index()
+        return out[cols]
+
+    def validate(self) -> pd.DataFrame:
+        """Every data problem as a table (``file, row, column, value, reason``); empty if none."""
+        return _validate(self)
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def load_study(path: str | Path) -> Study:
+    """Read a study file and its data files into a :class:`Study`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``study.yaml``. Paths inside it are relative to its folder.
+
+    Raises
+    ------
+    SpecError
+        The study file or an instrument file is invalid (naming the file and key path).
+    SurveyReadError
+        A data file cannot be read.
+    """
+    from stigma_analysis.io import read_survey
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / "study.yaml"
+    spec = _read_spec(path)
+    folder = path.parent
+
+    bound: list[BoundInstrument] = []
+    for i, use in enumerate(spec.instruments):
+        try:
+            ins = load_instrument(use.instrument, base=folder)
+        except SpecError as exc:
+            if exc.file is None:
+                raise SpecError(path, f"instruments[{i}].instrument", exc.expected) from None
+            raise
+        try:
+            mapping = ins.columns(use.columns)
+        except ValueError as exc:
+            raise SpecError(path, f"instruments[{i}].columns", str(exc)) from None
+        is_file = use.instrument.endswith((".yaml", ".yml")) or "/" in use.instrument
+        bound.append(
+            BoundInstrument(
+                use=use,
+                instrument=ins,
+                columns=mapping,
+                file=(folder / use.instrument) if is_file else None,
+            )
+        )
+
+    frames: list[pd.DataFrame] = []
+    codebooks: dict[int, Codebook] = {}
+    missing_parts: list[pd.DataFrame] = []
+    problems: list[dict[str, Any]] = []
+    item_cols = {c for b in bound for c in b.columns.values()}
+    drop = set(spec.privacy.drop)
+    for entry in spec.data:
+        file = folder / entry.path
+        cb_path = folder / entry.codebook if entry.codebook else None
+        survey = read_survey(file, codebook=cb_path, encoding=entry.encoding)
+        df = survey.data.drop(columns=[c for c in survey.data.columns if c in drop])
+        codebook = survey.codebook
+        fname = entry.path
+        if spec.id not in df.columns:
+            raise SpecError(
+                path, "id", f"{spec.id!r} is not a column of {fname} (columns: {_few(df.columns)})"
+            )
+        if entry.wave is not None:
+            if spec.wave in df.columns:
+                present = pd.to_numeric(df[spec.wave], errors="coerce")
+                bad = present.notna() & (present != entry.wave)
+                for r in np.flatnonzero(bad.to_numpy()):
+                    problems.append(
+                        _problem(
+                            fname,
+                            r + 1,
+                            spec.wave,
+                            df[spec.wave].iloc[r],
+                            f"the file is wave {entry.wave} in the study file",
+                        )
+                    )
+            wave_values = pd.Series(entry.wave, index=df.index, dtype="int64")
+        elif spec.wave in df.columns:
+            wave_values = pd.to_numeric(df[spec.wave], errors="coerce")
+            if wave_values.isna().any():
+                r = int(np.flatnonzero(wave_values.isna().to_numpy())[0])
+                raise SpecError(
+                    path,
+                    "wave",
+                    f"{fname} row {r + 1}: the wave column {spec.wave!r} has a missing or non-numeric value",
+                )
+            wave_values = wave_values.astype("int64")
+        else:
+            wave_values = pd.Series(1, index=df.index, dtype="int64")
+        df = df.assign(**{spec.wave: wave_values.to_numpy()})
+
+        # reversed response coding declared in the study file
+        for b in bound:
+            if b.use.reversed_response:
+                lo, hi = b.instrument.response.min, b.instrument.response.max
+                for c in b.columns.values():
+                    if c in df.columns:
+                        num = pd.to_numeric(df[c], errors="coerce")
+                        df[c] = (lo + hi) - num
+
+        # the study's extra missing codes: numeric columns except id, wave and weights
+        # (like SPSS `MISSING VALUES ALL`); each coded cell is remembered with its code
+        codes = np.asarray(spec.missing_codes, dtype=float)
+        for col in df.columns:
+            if col in {spec.id, spec.wave, spec.weights} or not len(codes):
+                continue
+            num = pd.to_numeric(df[col], errors="coerce") if col in item_cols else df[col]
+            if not pd.api.types.is_numeric_dtype(num):
+                continue
+            hit = np.isin(num.to_numpy(dtype=float, na_value=np.nan), codes)
+            if hit.any():
+                rows = np.flatnonzero(hit)
+                vals = num.to_numpy(dtype=float, na_value=np.nan)[rows]
+                codebook = codebook.with_missing(col, rows, vals)
+                df.loc[hit, col] = np.nan
+
+        wave_ids = sorted({int(w) for w in df[spec.wave]})
+        for wv in wave_ids:
+            codebooks[wv] = codebook
+        missing_parts.append(_missing_table(codebook, df, spec.wave, fname))
+        df.insert(0, "_row", np.arange(1, len(df) + 1))
+        df.insert(0, "_file", fname)
+        frames.append(df)
+
+    data = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
+    missing = pd.concat(missing_parts, ignore_index=True) if missing_parts else _empty_missing()
+
+    if spec.privacy.pseudonymize:
+        from stigma_analysis.privacy import load_key, pseudonymize
+
+        col = spec.privacy.pseudonymize
+        if col not in data.columns:
+            raise SpecError(path, "privacy.pseudonymize", f"{col!r} is not a column of the data")
+        key = load_key(key_file=(folder / spec.privacy.key_file) if spec.privacy.key_file else None)
+        data = pseudonymize(data, col, key)
+
+    for key_name, cols in (
+        ("groups", spec.groups),
+        ("privacy.quasi_identifiers", spec.privacy.quasi_identifiers),
+    ):
+        for j, c in enumerate(cols):
+            if c not in data.columns:
+                raise SpecError(
+                    path,
+                    f"{key_name}[{j}]",
+                    f"{c!r} is not a column of the data (columns: {_few(data.columns)})",
+                )
+    if spec.weights and spec.weights not in data.columns:
+        raise SpecError(path, "weights", f"{spec.weights!r} is not a column of the data")
+
+    return Study(
+        spec=spec,
+        path=path.resolve(),
+        data=data,
+        codebooks=codebooks,
+        instruments=tuple(bound),
+        missing=missing,
+        raw_problems=pd.DataFrame(problems, columns=PROBLEM_COLUMNS),
+    )
+
+
+def _few(cols: Any, n: int = 8) -> str:
+    cols = list(cols)
+    return ", ".join(map(str, cols[:n])) + (f", ... ({len(cols)} in all)" if len(cols) > n else "")
+
+
+def _problem(
+    file: str, row: int | None, column: str | None, value: Any, reason: str
+) -> dict[str, Any]:
+    return {"file": file, "row": row, "column": column, "value": value, "reason": reason}
+
+
+def _empty_missing() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "file": pd.Series(dtype=str),
+            "wave": pd.Series(dtype="int64"),
+            "row": pd.Series(dtype="int64"),
+            "column": pd.Series(dtype=str),
+            "code": pd.Series(dtype=object),
+            "reason": pd.Series(dtype=str),
+        }
+    )
+
+
+def _missing_table(codebook: Codebook, df: pd.DataFrame, wave_col: str, fname: str) -> pd.DataFrame:
+    parts = []
+    for col in codebook.variables:
+        if col not in df.columns:
+            continue
+        s = codebook.missing_codes_of(col)
+        if s.empty:
+            continue
+        rows = s.index.to_numpy()
+        reasons = [
+            codebook.missing_reason(col, c) or f"code {c:g}"
+            if isinstance(c, float | int)
+            else (codebook.missing_reason(col, c) or f"code {c}")
+            for c in s.to_numpy()
+        ]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "file": fname,
+                    "wave": df[wave_col].to_numpy()[rows],
+                    "row": rows + 1,
+                    "column": col,
+                    "code": s.to_numpy(),
+                    "reason": reasons,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else _empty_missing()
+
+
+# ---------------------------------------------------------------------------- validation
+
+_LOW_WORDS = ("disagree", "never", "not at all", "hardly ever", "none")
+_HIGH_WORDS = (
+    "strongly agree",
+    "very strongly agree",
+    "always",
+    "extremely",
+    "often",
+    "almost every day",
+)
+
+
+def _polarity(label: str | None) -> int:
+    if not label:
+        return 0
+    s = label.strip().lower()
+    if any(w in s for w in _LOW_WORDS):
+        return -1
+    if any(w in s for w in _HIGH_WORDS) or s == "agree":
+        return 1
+    return 0
+
+
+def label_direction_problems(study: Study) -> list[dict[str, Any]]:
+    """Item columns whose value labels run opposite to the instrument's anchors."""
+    out: list[dict[str, Any]] = []
+    for b in study.instruments:
+        ins = b.instrument
+        if b.use.reversed_response:
+            continue
+        lo, hi = ins.response.min, ins.response.max
+        ins_lo, ins_hi = (
+            _polarity(ins.response.labels.get(lo)),
+            _polarity(ins.response.labels.get(hi)),
+        )
+        if not (ins_lo == -1 and ins_hi == 1):
+            continue
+        for wave, cb in sorted(study.codebooks.items()):
+            flagged = []
+            for col in b.columns.values():
+                var = cb.variables.get(col)
+                if var is None or not var.value_labels:
+                    continue
+                vl = {float(k): v for k, v in var.value_labels.items() if _is_number(k)}
+                if _polarity(vl.get(float(lo))) == 1 and _polarity(vl.get(float(hi))) == -1:
+                    flagged.append(col)
+            if flagged:
+                fname = next((d.path for d in study.spec.data if d.wave in (wave, None)), "")
+                out.append(
+                    _problem(
+                        fname,
+                        None,
+                        ", ".join(flagged[:5]) + (" ..." if len(flagged) > 5 else ""),
+                        None,
+                        f"value labels run opposite to {ins.id}'s anchors ({lo:g} = {ins.response.labels.get(lo)!r} "
+                        f"in the instrument, {lo:g} = {vl.get(float(lo))!r} in the file): recode, or set "
+                        f"'reversed_response: true' for {b.name} in the study file",
+                    )
+                )
+    return out
+
+
+def _is_number(x: Any) -> bool:
+    try:
+        float(x)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _validate(study: Study) -> pd.DataFrame:
+    spec = study.spec
+    data = study.data
+    problems: list[dict[str, Any]] = list(study.raw_problems.to_dict("records"))
+
+    # ids: missing, and duplicated within a wave
+    ids = data[spec.id]
+    blank = ids.isna() | ids.astype(str).str.strip().eq("")
+    for i in np.flatnonzero(blank.to_numpy()):
+        problems.append(
+            _problem(
+                data["_file"].iat[i],
+                int(data["_row"].iat[i]),
+                spec.id,
+                None,
+                "the respondent id is missing",
+            )
+        )
+    dup = data.duplicated([spec.wave, spec.id], keep=False) & ~blank
+    for i in np.flatnonzero(dup.to_numpy()):
+        problems.append(
+            _problem(
+                data["_file"].iat[i],
+                int(data["_row"].iat[i]),
+                spec.id,
+                ids.iat[i],
+                f"duplicate id within wave {int(data[spec.wave].iat[i])}",
+            )
+        )
+
+    # instrument columns: absent, non-numeric, out of range / undeclared codes
+    absent_reported: set[tuple[str, str]] = set()
+    for b in study.instruments:
+        ins = b.instrument
+        lo, hi = ins.response.min, ins.response.max
+        for item, col in b.columns.items():
+            if col not in data.columns:
+                key = (col, b.name)
+                if key not in absent_reported:
+                    absent_reported.add(key)
+                    problems.append(
+                        _problem(
+                            ", ".join(d.path for d in spec.data),
+                            None,
+                            col,
+                            None,
+                            f"column for {b.name} item {item} is not in the data",
+                        )
+                    )
+                continue
+            raw = data[col]
+            present = raw.notna().to_numpy()
+            if raw.dtype == object or pd.api.types.is_string_dtype(raw):
+                num = pd.to_numeric(raw.astype("string").str.strip(), errors="coerce")
+                bad = present & num.isna().to_numpy()
+                for i in np.flatnonzero(bad):
+                    problems.append(
+                        _problem(
+                            data["_file"].iat[i],
+                            int(data["_row"].iat[i]),
+                            col,
+                            raw.iat[i],
+                            f"not a number (answers to {ins.id} are {lo:g}-{hi:g})",
+                        )
+                    )
+            else:
+                num = raw
+            vals = num.to_numpy(dtype=float, na_value=np.nan)
+            out_of_range = ~np.isnan(vals) & ((vals < lo) | (vals > hi))
+            if out_of_range.any():
+                waves = data[spec.wave].to_numpy()
+                for i in np.flatnonzero(out_of_range):
+                    v = vals[i]
+                    cb = study.codebooks.get(int(waves[i]))
+                    label = None
+                    if cb is not None and col in cb.variables:
+                        vl = cb.variables[col].value_labels
+                        label = (
+                            vl.get(v, vl.get(int(v), None)) if float(v).is_integer() else vl.get(v)
+                        )
+                    if label:
+                        reason = (
+                            f"code {v:g} ({label!r}) is labelled in the file but is neither a valid answer "
+                            f"({lo:g}-{hi:g}) nor a declared missing code"
+                        )
+                    else:
+                        reason = f"outside the response range {lo:g}-{hi:g} and not a declared missing code"
+                    problems.append(
+                        _problem(
+                            data["_file"].iat[i], int(data["_row"].iat[i]), col, _py(v), reason
+                        )
+                    )
+    problems += label_direction_problems(study)
+    out = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+    if not out.empty:
+        out["row"] = out["row"].astype("Int64")
+    return out.reset_index(drop=True)
+
+
+def _py(v: float) -> float | int:
+    return int(v) if float(v).is_integer() else float(v)
+
+
+def validate(study: Study | str | Path, *, raise_on_problems: bool = False) -> pd.DataFrame:
+    """List every data problem of a study.
+
+    Parameters
+    ----------
+    study : Study or path
+        A loaded study, or the path of its study file.
+    raise_on_problems : bool, default False
+        Raise :class:`~stigma_analysis.errors.DataValidationError` (carrying the table as
+        ``failure_cases``) instead of returning a non-empty table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per problem: ``file`` (as named in the study file), ``row`` (1-based data row
+        in that file; empty for file-level problems), ``column``, ``value``, ``reason``.
+    """
+    if not isinstance(study, Study):
+        study = load_study(study)
+    table = study.validate()
+    if raise_on_problems and not table.empty:
+        raise DataValidationError(f"{study.path}: the data break the study's rules", table)
+    return table
