@@ -389,6 +389,18 @@ def load_study(path: str | Path) -> Study:
         df = survey.data.drop(columns=[c for c in survey.data.columns if c in drop])
         codebook = survey.codebook
         fname = entry.path
+        for b in bound:
+            for item, col in b.columns.items():
+                if col not in df.columns:
+                    problems.append(
+                        _problem(
+                            fname,
+                            None,
+                            col,
+                            None,
+                            f"column for {b.name} item {item} is not in this file",
+                        )
+                    )
         if spec.id not in df.columns:
             raise SpecError(
                 path, "id", f"{spec.id!r} is not a column of {fname} (columns: {_few(df.columns)})"
@@ -647,25 +659,12 @@ def _validate(study: Study) -> pd.DataFrame:
             )
         )
 
-    # instrument columns: absent, non-numeric, out of range / undeclared codes
-    absent_reported: set[tuple[str, str]] = set()
+    # instrument columns: non-numeric, out of range / undeclared codes (absent: at loading)
     for b in study.instruments:
         ins = b.instrument
         lo, hi = ins.response.min, ins.response.max
-        for item, col in b.columns.items():
+        for col in b.columns.values():
             if col not in data.columns:
-                key = (col, b.name)
-                if key not in absent_reported:
-                    absent_reported.add(key)
-                    problems.append(
-                        _problem(
-                            ", ".join(d.path for d in spec.data),
-                            None,
-                            col,
-                            None,
-                            f"column for {b.name} item {item} is not in the data",
-                        )
-                    )
                 continue
             raw = data[col]
             present = raw.notna().to_numpy()

@@ -1,0 +1,406 @@
+"""The ``stigma-analysis`` command: parses arguments, calls the API, prints.
+
+Exit codes: 0 success, 1 a data or specification problem (reported in one readable
+message, no traceback), 2 a usage error. Commands that report results take ``--json``
+(stable keys, for scripts). This module imports only the standard library at import time
+so that ``stigma-analysis --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="stigma-analysis",
+        description=(
+            "Load, score, check and report survey data on stigma among survivors of trafficking. "
+            "Run a command with --help for its options."
+        ),
+        epilog="Example: stigma-analysis report surveys/example/study.yaml",
+    )
+    from stigma_analysis import __version__
+
+    p.add_argument("--version", action="version", version=f"stigma-analysis {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    d = sub.add_parser(
+        "describe",
+        help="codebook of a data file or a study: labels, value labels, missing codes, counts",
+    )
+    d.add_argument(
+        "path",
+        metavar="FILE_OR_STUDY",
+        help="a .sav/.zsav/.por/.csv/.parquet file, or a study.yaml",
+    )
+    d.add_argument("--codebook", help="codebook file for a CSV (YAML or CSV)")
+    d.add_argument(
+        "--encoding", help="text encoding of the file, if it is not detected correctly (e.g. cp874)"
+    )
+    d.add_argument("--json", action="store_true", help="print JSON with stable keys")
+    d.set_defaults(func=_describe)
+
+    v = sub.add_parser("validate", help="list every data problem of a study (exit 1 if any)")
+    v.add_argument("study", metavar="STUDY", help="the study.yaml")
+    v.add_argument("--json", action="store_true", help="print JSON with stable keys")
+    v.set_defaults(func=_validate)
+
+    s = sub.add_parser("score", help="write scale scores, one row per respondent x wave")
+    s.add_argument("study", metavar="STUDY", help="the study.yaml")
+    s.add_argument(
+        "-o", "--output", required=True, help="output file: .parquet, .csv or .sav (with labels)"
+    )
+    s.add_argument(
+        "--invalid",
+        choices=["raise", "missing"],
+        default="raise",
+        help="what to do with invalid answers: stop (default) or treat them as missing",
+    )
+    s.add_argument("--json", action="store_true", help="print a JSON summary")
+    s.set_defaults(func=_score)
+
+    r = sub.add_parser("reliability", help="per instrument scale: n, items, alpha (CI), omega")
+    r.add_argument("study", metavar="STUDY", help="the study.yaml")
+    r.add_argument(
+        "--ci",
+        choices=["feldt", "duhachek", "bootstrap", "bca"],
+        default="feldt",
+        help="interval method",
+    )
+    r.add_argument("--items", action="store_true", help="also print item statistics")
+    r.add_argument("--json", action="store_true", help="print JSON with stable keys")
+    r.set_defaults(func=_reliability)
+
+    rep = sub.add_parser("report", help="render a report of a study to HTML")
+    rep.add_argument("study", metavar="STUDY", help="the study.yaml")
+    rep.add_argument(
+        "--template", metavar="QMD", help="the document (default analysis/reintegration.qmd)"
+    )
+    rep.add_argument(
+        "-o",
+        "--output-dir",
+        default="_output",
+        metavar="DIR",
+        help="output folder (default _output)",
+    )
+    rep.add_argument("--all", action="store_true", help="render every document in analysis/")
+    rep.add_argument(
+        "--engine", choices=["auto", "quarto", "builtin"], default="auto", help="renderer"
+    )
+    rep.set_defaults(func=_report)
+
+    ins = sub.add_parser("instruments", help="list the shipped instruments, or show one")
+    ins.add_argument("id", nargs="?", metavar="ID", help="an instrument id or a definition file")
+    ins.add_argument("--json", action="store_true", help="print JSON")
+    ins.set_defaults(func=_instruments)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``stigma-analysis``; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from stigma_analysis.errors import DataValidationError, StigmaAnalysisError
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            code = int(args.func(args))
+        except DataValidationError as exc:
+            _err(str(exc))
+            _print_table(exc.failure_cases, stream=sys.stderr, limit=50)
+            code = EXIT_PROBLEM
+        except StigmaAnalysisError as exc:
+            _err(str(exc))
+            code = EXIT_PROBLEM
+        except KeyboardInterrupt:
+            _err("interrupted")
+            code = 130
+    seen: set[str] = set()
+    for w in caught:
+        msg = str(w.message)
+        if msg not in seen and not issubclass(w.category, DeprecationWarning):
+            seen.add(msg)
+            print(f"warning: {msg}", file=sys.stderr)
+    return code
+
+
+def _err(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr)
+
+
+def _print_table(df: Any, *, stream: Any = None, limit: int | None = None) -> None:
+    import pandas as pd
+
+    stream = stream or sys.stdout
+    if limit is not None and len(df) > limit:
+        print(df.head(limit).to_string(index=False), file=stream)
+        print(f"... and {len(df) - limit} more (use --json for all)", file=stream)
+    else:
+        with pd.option_context("display.max_colwidth", 80, "display.width", 200):
+            print(df.to_string(index=False), file=stream)
+
+
+def _jsonable(x: Any) -> Any:
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    if x is None or isinstance(x, str | int | float | bool):
+        return x
+    try:
+        import pandas as pd
+
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(x)
+
+
+def _dump(obj: Any) -> None:
+    print(json.dumps(_jsonable(obj), ensure_ascii=False, indent=2))
+
+
+def _is_study(path: str) -> bool:
+    p = Path(path)
+    return p.suffix.lower() in {".yaml", ".yml"} or p.is_dir()
+
+
+# ------------------------------------------------------------------------- commands
+
+
+def _describe(args: argparse.Namespace) -> int:
+    if _is_study(args.path):
+        from stigma_analysis.study import load_study
+
+        study = load_study(args.path)
+        records = _study_variables(study)
+    else:
+        from stigma_analysis.io import describe_records, read_survey
+
+        survey = read_survey(args.path, codebook=args.codebook, encoding=args.encoding)
+        records = describe_records(survey)
+    if args.json:
+        _dump({"variables": records})
+        return EXIT_OK
+    import pandas as pd
+
+    rows = []
+    for r in records:
+        vl = r.get("value_labels") or {}
+        rows.append(
+            {
+                "name": r["name"],
+                "label": (r.get("label") or "")[:40],
+                "value_labels": "; ".join(f"{k}={v}" for k, v in list(vl.items())[:4])
+                + (" ..." if len(vl) > 4 else ""),
+                "missing_codes": ", ".join(str(c) for c in r.get("missing_codes") or []),
+                "n_valid": r.get("n_valid"),
+                "n_missing": r.get("n_missing"),
+            }
+        )
+    _print_table(pd.DataFrame(rows))
+    return EXIT_OK
+
+
+def _study_variables(study: Any) -> list[dict[str, Any]]:
+    """One record per variable of the combined study table, with missing counts by code."""
+    from stigma_analysis.io import Survey, describe_records
+
+    seen: dict[str, dict[str, Any]] = {}
+    for wave, cb in sorted(study.codebooks.items()):
+        part = study.data[study.data[study.wave] == wave]
+        cols = [c for c in cb.variables if c in part.columns]
+        recs = describe_records(Survey(data=part[cols].reset_index(drop=True), codebook=cb))
+        for r in recs:
+            agg = seen.setdefault(
+                r["name"], {**r, "n_valid": 0, "n_missing": 0, "n_missing_by_code": {}}
+            )
+            agg["n_valid"] += int(r.get("n_valid") or 0)
+            agg["n_missing"] += int(r.get("n_missing") or 0)
+    miss = study.missing
+    if not miss.empty:
+        for (col, code), n in miss.groupby(["column", "code"]).size().items():
+            if col in seen:
+                key = f"{code:g}" if isinstance(code, float) else str(code)
+                seen[col]["n_missing_by_code"][key] = int(n)
+    for col, rec in seen.items():
+        rec.setdefault("n_missing_by_code", {})
+        rec["n_missing_by_code"] = dict(sorted(rec["n_missing_by_code"].items()))
+        del col
+    return list(seen.values())
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from stigma_analysis.study import load_study
+
+    study = load_study(args.study)
+    problems = study.validate()
+    if args.json:
+        _dump(problems.to_dict("records"))
+    elif problems.empty:
+        print(f"{args.study}: no problems found ({len(study.data)} rows, waves {study.waves})")
+    else:
+        print(f"{args.study}: {len(problems)} problem(s)")
+        _print_table(problems)
+    return EXIT_OK if problems.empty else EXIT_PROBLEM
+
+
+def _score(args: argparse.Namespace) -> int:
+    from stigma_analysis.io import write_survey
+    from stigma_analysis.scoring import score
+    from stigma_analysis.study import load_study
+
+    study = load_study(args.study)
+    scores = score(study, on_invalid=args.invalid)
+    out = Path(args.output)
+    written = write_survey(_labelled_scores(study, scores), out, protect=study.files)
+    summary = {"output": str(written), "rows": len(scores), "columns": len(scores.columns)}
+    if args.json:
+        _dump(summary)
+    else:
+        print(
+            f"wrote {written}: {len(scores)} rows (respondent x wave), {len(scores.columns)} columns"
+        )
+    return EXIT_OK
+
+
+def _labelled_scores(study: Any, scores: Any) -> Any:
+    """Scores as a Survey with variable labels, for a labelled .sav."""
+    from stigma_analysis.io import Survey, codebook_for
+
+    labels: dict[str, str] = {}
+    for b in study.instruments:
+        ins = b.instrument
+        for scale in ins.scales:
+            base = f"{b.name}_{scale}"
+            how = "mean of items" if ins.scoring == "mean" else "prorated sum of items"
+            labels[base] = f"{ins.id} {scale} ({how}, {len(ins.scale_items(scale))} items)"
+            labels[f"{base}_n_answered"] = f"{ins.id} {scale}: items answered"
+            if scale in ins.cutoffs:
+                labels[f"{base}_band"] = f"{ins.id} {scale}: cut-off band"
+    data = scores.copy()
+    for c in data.columns:
+        if str(data[c].dtype) == "category":
+            data[c] = data[c].astype(object)
+    return Survey(data=data, codebook=codebook_for(data, labels=labels))
+
+
+def _reliability(args: argparse.Namespace) -> int:
+    from stigma_analysis.reliability import item_statistics, reliability
+    from stigma_analysis.study import load_study
+
+    study = load_study(args.study)
+    table = reliability(study, ci=args.ci)
+    if args.json:
+        _dump(table.to_dict("records"))
+        return EXIT_OK
+    cols = [
+        c
+        for c in [
+            "instrument",
+            "scale",
+            "wave",
+            "n",
+            "n_items",
+            "alpha",
+            "alpha_ci_low",
+            "alpha_ci_high",
+            "omega_total",
+        ]
+        if c in table.columns
+    ]
+    view = table[cols].copy()
+    for c in ["alpha", "alpha_ci_low", "alpha_ci_high", "omega_total"]:
+        if c in view:
+            view[c] = view[c].round(3)
+    print(
+        f"Reliability ({table['estimator'].iloc[0] if 'estimator' in table and len(table) else ''}; CI: {args.ci})"
+    )
+    _print_table(view)
+    if args.items:
+        for b in study.instruments:
+            print(f"\n{b.name} ({b.instrument.id}): item statistics")
+            _print_table(item_statistics(study.data, b.instrument, columns=b.columns).round(3))
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from stigma_analysis.report import render
+
+    root = Path(__file__).resolve().parents[1]
+    if args.all:
+        docs = sorted((root / "analysis").glob("*.qmd"))
+    else:
+        docs = [Path(args.template) if args.template else root / "analysis" / "reintegration.qmd"]
+    for doc in docs:
+        if not doc.exists():
+            raise SystemExit(_usage(f"report template not found: {doc}"))
+        outputs = render(doc, args.study, output_dir=args.output_dir, engine=args.engine)
+        for o in outputs:
+            print(f"wrote {o}")
+    return EXIT_OK
+
+
+def _usage(msg: str) -> int:
+    _err(msg)
+    return EXIT_USAGE
+
+
+def _instruments(args: argparse.Namespace) -> int:
+    from stigma_analysis.instruments import list_instruments, load_instrument
+
+    if not args.id:
+        table = list_instruments()
+        if args.json:
+            _dump(table.to_dict("records"))
+        else:
+            _print_table(table)
+        return EXIT_OK
+    ins = load_instrument(args.id)
+    info = ins.model_dump(by_alias=True)
+    info["scales"] = {s: list(ins.scale_items(s)) for s in ins.scales}
+    if args.json:
+        _dump(info)
+        return EXIT_OK
+    print(f"{ins.id}: {ins.name}  [{ins.status}]")
+    print(f"  construct: {ins.construct}; scoring: {ins.scoring}; min_answered: {ins.min_answered}")
+    print(
+        f"  response: {ins.response.min:g}-{ins.response.max:g}  "
+        + ", ".join(f"{k:g}={v}" for k, v in ins.response.labels.items())
+    )
+    print(f"  reverse-keyed: {', '.join(ins.reverse) or 'none'}")
+    for s in ins.scales:
+        items = ins.scale_items(s)
+        print(f"  scale {s} ({len(items)} items): {', '.join(items)}")
+    for s, bands in ins.cutoffs.items():
+        print(f"  cut-offs on {s}: " + "; ".join(f"{b.label} from {b.from_:g}" for b in bands))
+    print(f"  citation: {ins.citation}")
+    print(f"  licence: {ins.licence}")
+    for k, v in ins.sources.items():
+        print(f"  source of {k}: {v}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
