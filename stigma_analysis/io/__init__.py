@@ -1,0 +1,86 @@
+"""Reading and writing survey files without losing labels or missing-value codes.
+
+:func:`read_survey` returns a :class:`Survey`: ``data`` (a DataFrame, RangeIndex, user-missing
+values as NaN) and ``codebook`` (a :class:`Codebook`: per variable a :class:`Variable` with
+label, value labels, missing codes and ranges, measure level and format; plus, sparsely, the
+row positions and original codes of every user-missing cell, so "12 refused, 3 not applicable"
+can still be counted and the codes written back). :func:`write_survey` writes ``.sav``,
+``.zsav``, ``.csv`` (+ codebook) and ``.parquet`` atomically; :func:`atomic_write` is the
+helper every output file of the package goes through.
+
+Formats read (the extension decides)
+------------------------------------
+``.sav``, ``.zsav``, ``.por``
+    SPSS, through pyreadstat. User-missing codes and ranges are honoured (``.por``: pyreadstat
+    does not report them, so none are applied). Dates become ``datetime64[us]``, times
+    ``timedelta64[us]``; values out of years 1..9999 become NaT (noted, raw value recorded).
+``.csv``
+    UTF-8 (with or without BOM); otherwise the encoding is detected (charset-normalizer) or
+    named with ``encoding=``. Only empty cells are missing ("NA" stays text). Labels and
+    missing codes come from a codebook file: ``codebook=`` or ``<stem>.codebook.yaml`` beside
+    the data.
+``.parquet``
+    The codebook written by :func:`write_survey` is kept in the schema metadata under the key
+    ``stigma_analysis.codebook`` (JSON) and restored, including the per-cell missing record.
+
+Codebook files
+--------------
+A codebook file describes variables of a CSV (or overrides those of any other file). Every
+field is optional; variables not listed keep what the data file says.
+
+YAML (``.yaml`` / ``.yml``)::
+
+    file_label: Wave 1 follow-up            # optional
+    notes: [collected 2024 by partner NGO]  # optional
+    variables:
+      resp_id:
+        type: string                        # numeric | string (string keeps leading zeros)
+      ismi_1:
+        label: "People discriminate against me because of my past"
+        measure: ordinal                    # nominal | ordinal | scale | unknown
+        format: F1.0                        # SPSS print format; date formats (ADATE10,
+                                            #   DATETIME20, TIME8, ...) parse ISO text
+        value_labels: {1: Strongly disagree, 4: Strongly agree, 97: Refused, 99: Not applicable}
+        missing_codes: [97, 98, 99]         # discrete user-missing codes
+        missing_ranges: [[-9, -1], [900, null]]   # inclusive [low, high]; null (or LO / HI)
+                                                  #   is an open end
+
+``variables`` may also be a list of mappings each with a ``name``.
+
+CSV (``.csv``), one row per variable, header row required; columns (all but ``name``
+optional): ``name, label, type, measure, format, display_width, value_labels, missing_codes,
+missing_ranges``. Lists are separated by ``;``: ``value_labels`` as ``1=Never; 2=Sometimes;
+97=Refused``, ``missing_codes`` as ``97; 98; 99``, ``missing_ranges`` as ``-9..-1; 900..HI``
+(``LO`` / ``HI`` for open ends). A label containing ``;`` needs the YAML form.
+
+Codes of numeric variables are numbers (stored as floats), of string variables text. A
+codebook error raises :class:`~stigma_analysis.errors.SpecError` naming the file and the key
+(e.g. ``variables.ismi_1.missing_ranges[0]``).
+"""
+
+from __future__ import annotations
+
+from stigma_analysis.io._atomic import atomic_write
+from stigma_analysis.io._survey_io import read_survey, write_survey
+from stigma_analysis.io.codebook import (
+    Codebook,
+    MissingCells,
+    Survey,
+    Variable,
+    apply_missing_codes,
+    describe,
+    describe_records,
+)
+
+__all__ = [
+    "Codebook",
+    "MissingCells",
+    "Survey",
+    "Variable",
+    "apply_missing_codes",
+    "atomic_write",
+    "describe",
+    "describe_records",
+    "read_survey",
+    "write_survey",
+]
