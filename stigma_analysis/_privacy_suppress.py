@@ -1,0 +1,580 @@
+"""Small-cell suppression of published tables and k-anonymity of microdata.
+
+Private module; the public names are re-exported by :mod:`stigma_analysis.privacy`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, get_args, overload
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "COMPLEMENT_MARKER",
+    "DEFAULT_K",
+    "KAnonymityResult",
+    "Totals",
+    "default_count_columns",
+    "is_count_name",
+    "k_anonymity",
+    "suppress",
+    "suppression_mask",
+]
+
+Totals = Literal["both", "rows", "columns", "none"]
+Zeros = Literal["keep", "suppress"]
+
+#: How a cell hidden only to protect another one (complementary suppression) is shown.
+COMPLEMENT_MARKER = "[c]"
+
+#: Threshold of :func:`k_anonymity` when none is given (the usual ``min_cell``).
+DEFAULT_K = 5
+
+# Row/column labels that mark a margin (pandas.crosstab(margins=True) writes "All").
+_TOTAL_LABELS = frozenset({"total", "totals", "all", "overall", "sum", "grand total"})
+# Column names that count respondents (the default count columns of a mixed table) ...
+_COUNT_NAMES = frozenset({"n", "count", "counts", "freq", "frequency", "nobs", "total"})
+# ... and names that look like counts but count something else.
+_NOT_RESPONDENT_COUNTS = frozenset(
+    {"n_items", "n_scales", "n_factors", "n_waves", "n_classes", "n_iter", "n_params"}
+    | {"n_imputations", "n_boot", "n_answered", "n_terms", "n_groups", "n_sites", "n_folds"}
+)
+
+
+def is_count_name(column: Hashable) -> bool:
+    """Whether a column name says it counts respondents (``n``, ``count``, ``n_female``, ``female_n``)."""
+    name = str(column).strip().lower()
+    if name in _NOT_RESPONDENT_COUNTS or name.endswith("_n_answered"):
+        return False
+    return (
+        name in _COUNT_NAMES or name.startswith(("n_", "count_")) or name.endswith(("_n", "_count"))
+    )
+
+
+def _is_number_column(s: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype))
+
+
+def default_count_columns(table: pd.DataFrame) -> list[Hashable]:
+    """The columns treated as respondent counts when ``count_columns`` is not given.
+
+    Every column when all columns hold non-negative whole numbers (a cross-tabulation with the
+    categories in the index, as :func:`pandas.crosstab` returns); otherwise the numeric columns
+    whose name says they count respondents (:func:`is_count_name`).
+    """
+    cols: list[Hashable] = list(table.columns)
+    if cols and all(_is_number_column(table[c]) for c in cols):
+        values = table.to_numpy(dtype="float64", na_value=np.nan)
+        finite = values[np.isfinite(values)]
+        if (finite >= 0).all() and (finite == np.round(finite)).all():
+            return cols
+    return [c for c in cols if is_count_name(c) and _is_number_column(table[c])]
+
+
+def _is_total_label(label: Any) -> bool:
+    parts = label if isinstance(label, tuple) else (label,)
+    return any(isinstance(p, str) and p.strip().lower() in _TOTAL_LABELS for p in parts)
+
+
+def _margin_row(table: pd.DataFrame, count_columns: Sequence[Hashable]) -> int | None:
+    """Position of the (last) row labelled as a total, in the index or a label column."""
+    hits = np.fromiter((_is_total_label(v) for v in table.index), dtype=bool, count=len(table))
+    for c in table.columns:
+        if c in count_columns or _is_number_column(table[c]):
+            continue
+        text = table[c].astype(object).map(lambda v: isinstance(v, str) and _is_total_label(v))
+        hits |= text.to_numpy(dtype=bool)
+    positions = np.flatnonzero(hits)
+    return int(positions[-1]) if len(positions) else None
+
+
+def _equations(
+    n_rows: int, n_cols: int, margin_row: int | None, margin_col: int | None, totals: Totals
+) -> np.ndarray:
+    """Additive constraints among the cells (rows of the matrix; cells flattened row-major).
+
+    A margin cell enters with -1 (it equals the sum of its line); an implicit total (known from
+    elsewhere, not in the table) is a constant and does not appear.
+    """
+    eqs: list[np.ndarray] = []
+    grid = np.arange(n_rows * n_cols).reshape(n_rows, n_cols)
+    row_totals_known = totals in ("both", "rows")
+    col_totals_known = totals in ("both", "columns")
+    for i in range(n_rows):
+        line = np.zeros(n_rows * n_cols)
+        if margin_col is not None:
+            line[grid[i]] = 1.0
+            line[grid[i, margin_col]] = -1.0
+            eqs.append(line)
+        elif row_totals_known and n_cols >= 2:
+            line[grid[i]] = 1.0
+            eqs.append(line)
+    for j in range(n_cols):
+        line = np.zeros(n_rows * n_cols)
+        if margin_row is not None:
+            line[grid[:, j]] = 1.0
+            line[grid[margin_row, j]] = -1.0
+            eqs.append(line)
+        elif col_totals_known and n_rows >= 2:
+            line[grid[:, j]] = 1.0
+            eqs.append(line)
+    if not eqs:
+        return np.zeros((0, n_rows * n_cols))
+    return np.vstack(eqs)
+
+
+def determined_cells(equations: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """Unknown cells whose value follows from the published cells and totals by linear algebra.
+
+    Cell ``u`` is determined iff the unit vector ``e_u`` lies in the row space of the
+    equations restricted to the unknown cells, i.e. iff every null-space vector is 0 at ``u``.
+    Returns a boolean array over all cells.
+    """
+    out = np.zeros(unknown.shape, dtype=bool)
+    idx = np.flatnonzero(unknown)
+    if len(idx) == 0 or equations.shape[0] == 0:
+        return out
+    sub = equations[:, idx]
+    sub = sub[np.any(sub != 0, axis=1)]
+    if sub.shape[0] == 0:
+        return out
+    _, s, vh = np.linalg.svd(sub)
+    rank = int(np.sum(s > 1e-9 * max(1.0, s[0])))
+    null = vh[rank:].T  # (n_unknown, n_unknown - rank)
+    fixed = np.all(np.abs(null) < 1e-9, axis=1) if null.shape[1] else np.ones(len(idx), bool)
+    out[idx[fixed]] = True
+    return out
+
+
+def _best_candidate(cells: np.ndarray, values: np.ndarray, is_margin: np.ndarray) -> int | None:
+    """The cell to suppress next among ``cells``: interior before margin, non-zero first, smallest."""
+    ok = cells[np.isfinite(values[cells])]
+    if len(ok) == 0:
+        return None
+    order = np.lexsort((ok, values[ok], values[ok] == 0, is_margin[ok]))
+    return int(ok[order[0]])
+
+
+def _complementary(
+    values: np.ndarray, primary: np.ndarray, equations: np.ndarray, is_margin: np.ndarray
+) -> np.ndarray:
+    """Primary plus complementary suppression (flattened cells)."""
+    suppressed = primary.copy()
+    missing = ~np.isfinite(values)
+    members = equations != 0
+    while True:
+        # Phase 1: a line with exactly one unknown cell gives it away; hide the next smallest.
+        changed = True
+        while changed:
+            changed = False
+            for e in range(members.shape[0]):
+                unknown = suppressed | missing
+                line = members[e]
+                if np.count_nonzero(unknown & line) != 1:
+                    continue
+                pick = _best_candidate(np.flatnonzero(line & ~unknown), values, is_margin)
+                if pick is not None:
+                    suppressed[pick] = True
+                    changed = True
+        # Phase 2: cells still determined through chains of lines (a "bridge" between groups
+        # of suppressed cells); hide one more cell next to the first and start again.
+        det = determined_cells(equations, suppressed | missing) & suppressed
+        if not det.any():
+            return suppressed
+        first = int(np.flatnonzero(det)[0])
+        lines = members[members[:, first]]
+        known = ~(suppressed | missing)
+        pick = _best_candidate(np.flatnonzero(lines.any(axis=0) & known), values, is_margin)
+        if pick is None:  # its own lines are exhausted: widen to every line with a hidden cell
+            touched = members[(members & suppressed).any(axis=1)].any(axis=0)
+            pick = _best_candidate(np.flatnonzero(touched & known), values, is_margin)
+        if pick is None:
+            return suppressed
+        suppressed[pick] = True
+
+
+def _check_columns(table: pd.DataFrame, columns: Iterable[Hashable], parameter: str) -> list[Any]:
+    cols = list(columns)
+    missing = [c for c in cols if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"{parameter} names columns that are not in the table: {missing} "
+            f"(columns: {list(table.columns)})"
+        )
+    return cols
+
+
+def _check_min_cell(min_cell: Any) -> int:
+    if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)):
+        raise TypeError(f"min_cell must be an integer, got {type(min_cell).__name__}")
+    if min_cell < 1:
+        raise ValueError(f"min_cell must be at least 1, got {min_cell}")
+    return int(min_cell)
+
+
+def suppression_mask(
+    table: pd.DataFrame,
+    *,
+    min_cell: int,
+    count_columns: Sequence[Hashable] | None = None,
+    n_column: Hashable | None = None,
+    stat_columns: Sequence[Hashable] = (),
+    derived: Mapping[Hashable, Hashable] | None = None,
+    totals: Totals = "both",
+    zeros: Zeros = "keep",
+) -> pd.DataFrame:
+    """Which cells :func:`suppress` hides: a boolean frame shaped like ``table``.
+
+    Parameters are those of :func:`suppress`; ``True`` marks a hidden cell (primary,
+    complementary, a statistic on too few respondents, or a derived column).
+    """
+    return _masks(
+        table,
+        min_cell=min_cell,
+        count_columns=count_columns,
+        n_column=n_column,
+        stat_columns=stat_columns,
+        derived=derived,
+        totals=totals,
+        zeros=zeros,
+    )[0]
+
+
+def _masks(
+    table: pd.DataFrame,
+    *,
+    min_cell: int,
+    count_columns: Sequence[Hashable] | None,
+    n_column: Hashable | None,
+    stat_columns: Sequence[Hashable],
+    derived: Mapping[Hashable, Hashable] | None,
+    totals: Totals,
+    zeros: Zeros,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every hidden cell, the primary-suppressed counts), both shaped like ``table``."""
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+    if not table.columns.is_unique:
+        raise ValueError("table has duplicated column labels; give every column its own name")
+    min_cell = _check_min_cell(min_cell)
+    if totals not in get_args(Totals):
+        raise ValueError(f"totals must be one of {get_args(Totals)}, got {totals!r}")
+    if zeros not in get_args(Zeros):
+        raise ValueError(f"zeros must be one of {get_args(Zeros)}, got {zeros!r}")
+    counts = _check_columns(
+        table,
+        default_count_columns(table) if count_columns is None else count_columns,
+        "count_columns",
+    )
+    stats = _check_columns(table, stat_columns, "stat_columns")
+    links = dict(derived or {})
+    _check_columns(table, links, "derived")
+    _check_columns(table, links.values(), "derived (values)")
+    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+    first = mask.copy()
+
+    if counts:
+        values = table.loc[:, counts].to_numpy(dtype="float64", na_value=np.nan)
+        finite = np.isfinite(values)
+        bad = finite & ((values < 0) | (values != np.round(values)))
+        if bad.any():
+            col = counts[int(np.flatnonzero(bad.any(axis=0))[0])]
+            raise ValueError(
+                f"count column {col!r} holds negative or fractional values; pass the counts "
+                "in count_columns (and the statistics in stat_columns)"
+            )
+        low = 0 if zeros == "suppress" else 1
+        primary = finite & (values >= low) & (values < min_cell)
+        margin_row = _margin_row(table, counts)
+        margin_cols = [j for j, c in enumerate(counts) if _is_total_label(c)]
+        margin_col = margin_cols[-1] if margin_cols else None
+        n_rows, n_cols = values.shape
+        is_margin = np.zeros((n_rows, n_cols), dtype=bool)
+        if margin_row is not None:
+            is_margin[margin_row] = True
+        if margin_col is not None:
+            is_margin[:, margin_col] = True
+        equations = _equations(n_rows, n_cols, margin_row, margin_col, totals)
+        hidden = _complementary(values.ravel(), primary.ravel(), equations, is_margin.ravel())
+        positions = table.columns.get_indexer(pd.Index(counts))
+        block = mask.to_numpy(copy=True)
+        block[:, positions] = hidden.reshape(n_rows, n_cols)
+        mask = pd.DataFrame(block, index=table.index, columns=table.columns)
+        block = first.to_numpy(copy=True)
+        block[:, positions] = primary
+        first = pd.DataFrame(block, index=table.index, columns=table.columns)
+
+    if stats:
+        if n_column is None:
+            if "n" not in table.columns:
+                raise ValueError(
+                    "stat_columns need n_column: the column giving how many respondents each "
+                    "row's statistics rest on"
+                )
+            n_column = "n"
+        _check_columns(table, [n_column], "n_column")
+        n = pd.to_numeric(table[n_column], errors="coerce").to_numpy(dtype="float64")
+        few = np.isfinite(n) & (n < min_cell)
+        for c in stats:
+            mask[c] = mask[c].to_numpy() | few
+    for col, source in links.items():
+        mask[col] = mask[col].to_numpy() | mask[source].to_numpy()
+    return mask, first
+
+
+@overload
+def suppress(
+    table: pd.DataFrame,
+    *,
+    min_cell: int,
+    count_columns: Sequence[Hashable] | None = ...,
+    n_column: Hashable | None = ...,
+    stat_columns: Sequence[Hashable] = ...,
+    derived: Mapping[Hashable, Hashable] | None = ...,
+    totals: Totals = ...,
+    zeros: Zeros = ...,
+    return_mask: Literal[False] = ...,
+) -> pd.DataFrame: ...
+@overload
+def suppress(
+    table: pd.DataFrame,
+    *,
+    min_cell: int,
+    count_columns: Sequence[Hashable] | None = ...,
+    n_column: Hashable | None = ...,
+    stat_columns: Sequence[Hashable] = ...,
+    derived: Mapping[Hashable, Hashable] | None = ...,
+    totals: Totals = ...,
+    zeros: Zeros = ...,
+    return_mask: Literal[True],
+) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+def suppress(
+    table: pd.DataFrame,
+    *,
+    min_cell: int,
+    count_columns: Sequence[Hashable] | None = None,
+    n_column: Hashable | None = None,
+    stat_columns: Sequence[Hashable] = (),
+    derived: Mapping[Hashable, Hashable] | None = None,
+    totals: Totals = "both",
+    zeros: Zeros = "keep",
+    return_mask: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """Hide small counts, and whatever would let them be recomputed, in a table to publish.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        An aggregate table: a cross-tabulation (categories in the index, one count column per
+        category, e.g. from :func:`pandas.crosstab`) or a tidy table with a count column.
+        A margin row (index or label column ``Total``/``All``/``Overall``) and a margin column
+        (``Total``/``All``) are recognised. Not modified.
+    min_cell : int
+        Smallest count that may be published (the study's ``privacy.min_cell``).
+    count_columns : list of str, optional
+        Columns holding respondent counts. Default: :func:`default_count_columns` (every
+        column of an all-whole-number table; else ``n``, ``count``, ``n_*``, ``*_n`` ...).
+    n_column : str, optional
+        Column giving how many respondents each row's statistics rest on (default ``"n"`` when
+        ``stat_columns`` are given).
+    stat_columns : list of str, default ()
+        Statistics (means, alphas, coefficients) blanked in rows whose ``n_column`` is below
+        ``min_cell``.
+    derived : mapping of str to str, optional
+        Columns computed from a count column (``{"pct_female": "n_female"}``), hidden wherever
+        that count is hidden, so a percentage cannot give a hidden count away.
+    totals : {"both", "rows", "columns", "none"}, default "both"
+        Which totals an attacker knows even when the table does not show them: each row's sum
+        over the count columns, each count column's sum over the rows, both (safe default for a
+        contingency table), or none (counts that do not add up, e.g. ``n`` per scale for the
+        same respondents). Margins shown in the table are always protected.
+    zeros : {"keep", "suppress"}, default "keep"
+        Whether counts of 0 are primary-suppressed.
+    return_mask : bool, default False
+        Also return the boolean mask of hidden cells (see :func:`suppression_mask`).
+
+    Returns
+    -------
+    pandas.DataFrame or (pandas.DataFrame, pandas.DataFrame)
+        The display table: same shape, index and columns; count and statistic columns become
+        object columns in which small counts read ``"<5"`` (``f"<{min_cell}"``), cells hidden
+        only to protect another one (complementary suppression, and ``derived`` columns)
+        ``"[c]"`` (confidential; :data:`COMPLEMENT_MARKER`), and statistics on too few
+        respondents ``"n<5"``; visible whole-number counts are ``int``. With ``return_mask``,
+        also the mask (``True`` = hidden).
+
+    Notes
+    -----
+    *Policy.* Primary suppression hides counts ``1 <= x < min_cell``. Zeros are shown by
+    default: a 0 reveals that nobody in a group has a trait, which is the attribute disclosure
+    some agencies also protect (``zeros="suppress"``), but hiding every structural zero makes
+    most survivor tables unreadable. Statistics resting on ``n < min_cell`` respondents
+    (including 0) are hidden.
+
+    *Complementary suppression.* Each row and column of counts is a linear equation
+    (cells sum to the row/column total: a margin cell shown in the table, or a total assumed
+    known, per ``totals``). Repeat until nothing changes: (1) in every line with exactly one
+    hidden cell, hide the smallest other cell of the line (interior cells before margins,
+    non-zero before zero); (2) compute the null space of the equations restricted to the
+    hidden cells; a hidden cell on which every null vector vanishes is still determined
+    (e.g. through a chain of lines), so hide the smallest visible cell of one of its lines.
+    At the end no hidden cell equals a linear combination of the published numbers. Bounds
+    (a hidden primary cell lies in ``1..min_cell-1``) can still narrow a cell to an interval;
+    exact recovery by subtraction is what is prevented. This is a heuristic, not the
+    cost-optimal pattern of tau-ARGUS.
+
+    References
+    ----------
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Wiley, ch. 4 (tabular data).
+
+    Checked against: a hypothesis property test over random tables in ``tests/test_privacy.py``
+    (no hidden cell is recoverable, by an independent rank computation).
+    """
+    mask, primary = _masks(
+        table,
+        min_cell=min_cell,
+        count_columns=count_columns,
+        n_column=n_column,
+        stat_columns=stat_columns,
+        derived=derived,
+        totals=totals,
+        zeros=zeros,
+    )
+    counts = list(default_count_columns(table) if count_columns is None else count_columns)
+    stats = set(stat_columns)
+    out = table.copy()
+    for c in table.columns:
+        if not (mask[c].any() or c in counts):
+            continue
+        values = table[c].to_numpy(dtype=object, copy=True)
+        if c in counts:
+            whole = np.array(
+                [isinstance(v, (int, float, np.number)) and float(v).is_integer() for v in values],
+                dtype=bool,
+            )
+            values[whole] = [int(v) for v in values[whole]]
+        hide = mask[c].to_numpy()
+        values[hide] = COMPLEMENT_MARKER
+        if c in stats:
+            values[hide] = f"n<{min_cell}"
+        values[primary[c].to_numpy()] = f"<{min_cell}"
+        out[c] = pd.Series(values, index=table.index, dtype=object)
+    return (out, mask) if return_mask else out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KAnonymityResult:
+    """Equivalence classes of a data set over its quasi-identifiers.
+
+    Attributes
+    ----------
+    k : int
+        Size of the smallest equivalence class (0 for no records): the data are k-anonymous.
+    threshold : int
+        Classes smaller than this put their records at risk.
+    quasi_identifiers : tuple of str
+        The columns that define the classes.
+    n_records : int
+        Records examined.
+    n_classes : int
+        Distinct combinations of quasi-identifier values (missing counts as a value).
+    n_at_risk : int
+        Records in classes smaller than ``threshold``.
+    at_risk : pandas.DataFrame
+        The records at risk: ``row`` (0-based position in the data), the quasi-identifier
+        columns, ``class_size``. No ids and no other columns, sorted by class size then row.
+    classes : pandas.DataFrame
+        One row per class: the quasi-identifier columns, ``class_size``, ``at_risk`` (bool),
+        sorted from the smallest class.
+    """
+
+    k: int
+    threshold: int
+    quasi_identifiers: tuple[str, ...]
+    n_records: int
+    n_classes: int
+    n_at_risk: int
+    at_risk: pd.DataFrame
+    classes: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The equivalence classes (:attr:`classes`): one row per class."""
+        return self.classes.copy()
+
+
+def k_anonymity(
+    data: pd.DataFrame,
+    quasi_identifiers: Sequence[Hashable],
+    *,
+    k: int | None = None,
+) -> KAnonymityResult:
+    """The smallest group of records sharing quasi-identifier values, and the records at risk.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondent-level data.
+    quasi_identifiers : list of str
+        Columns an outsider could know (age, site, sex, ethnicity, year of return).
+    k : int, optional
+        Records in classes smaller than ``k`` are at risk; default 5 (:data:`DEFAULT_K`,
+        the usual ``min_cell``).
+
+    Returns
+    -------
+    KAnonymityResult
+        ``k`` (smallest class size), ``n_classes``, ``at_risk`` (positions and quasi-identifier
+        values of the records at risk), ``classes``; ``.to_frame()`` gives the classes.
+
+    Notes
+    -----
+    Records with equal values on every quasi-identifier form an equivalence class; the data
+    are k-anonymous for the smallest class size. A missing value is a value of its own (an
+    outsider may know that the age is unknown). Coarsen (age bands) or drop quasi-identifiers
+    until no record is at risk.
+
+    References
+    ----------
+    Sweeney, L. (2002). k-anonymity: a model for protecting privacy. *International Journal of
+    Uncertainty, Fuzziness and Knowledge-Based Systems*, 10(5), 557-570.
+
+    Checked against: a constructed frame with known classes in ``tests/test_privacy.py``.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if isinstance(quasi_identifiers, str):
+        quasi_identifiers = [quasi_identifiers]
+    qis = _check_columns(data, quasi_identifiers, "quasi_identifiers")
+    if not qis:
+        raise ValueError("quasi_identifiers must name at least one column, got none")
+    threshold = DEFAULT_K if k is None else _check_min_cell(k)
+    n = len(data)
+    frame = data.loc[:, qis].reset_index(drop=True)
+    codes = frame.groupby(qis, dropna=False, sort=False, observed=True).ngroup().to_numpy()
+    sizes = np.bincount(codes, minlength=0) if n else np.zeros(0, dtype=np.int64)
+    row_size = sizes[codes] if n else np.zeros(0, dtype=np.int64)
+    risky = row_size < threshold
+
+    at_risk = frame.loc[risky].copy()
+    at_risk.insert(0, "row", np.flatnonzero(risky).astype("int64"))
+    at_risk["class_size"] = row_size[risky].astype("int64")
+    at_risk = at_risk.sort_values(["class_size", "row"], kind="stable").reset_index(drop=True)
+
+    first = np.unique(codes, return_index=True)[1] if n else np.zeros(0, dtype=np.int64)
+    classes = frame.iloc[first].reset_index(drop=True)
+    classes["class_size"] = sizes[codes[first]].astype("int64") if n else []
+    classes["at_risk"] = classes["class_size"] < threshold
+    classes = classes.sort_values("class_size", kind="stable").reset_index(drop=True)
+    return KAnonymityResult(
+        k=int(sizes.min()) if n else 0,
+        threshold=threshold,
+        quasi_identifiers=tuple(str(q) for q in qis),
+        n_records=n,
+        n_classes=len(sizes),
+        n_at_risk=int(risky.sum()),
+        at_risk=at_risk,
+        classes=classes,
+    )
