@@ -1,0 +1,62 @@
+"""Factor structure and measurement invariance: EFA, CFA (lavaan conventions), invariance.
+
+Public API
+----------
+- :func:`eigenvalues`, :func:`parallel_analysis`, :func:`kmo`, :func:`bartlett`, :func:`efa`
+- :func:`cfa`, :func:`default_model`, :func:`parse_model`
+- :func:`invariance`
+- :func:`plot_loadings`
+- warnings :class:`SmallSampleWarning`, :class:`NonConvergenceWarning`,
+  :class:`ImproperSolutionWarning` (all subclasses of :class:`StructureWarning`, a UserWarning)
+
+Importing this package is cheap: scipy.optimize, matplotlib and seaborn load inside functions.
+"""
+
+from __future__ import annotations
+
+from ._cfa import FIT_KEYS, CFAResult, cfa, default_model
+from ._efa import (
+    BartlettResult,
+    EFAResult,
+    KMOResult,
+    ParallelAnalysisResult,
+    bartlett,
+    efa,
+    eigenvalues,
+    kmo,
+    parallel_analysis,
+)
+from ._invariance import INVARIANCE_COLUMNS, invariance
+from ._plots import plot_loadings
+from ._syntax import ModelTerm, parse_model
+from ._warnings import (
+    ImproperSolutionWarning,
+    NonConvergenceWarning,
+    SmallSampleWarning,
+    StructureWarning,
+)
+
+__all__ = [
+    "FIT_KEYS",
+    "INVARIANCE_COLUMNS",
+    "BartlettResult",
+    "CFAResult",
+    "EFAResult",
+    "ImproperSolutionWarning",
+    "KMOResult",
+    "ModelTerm",
+    "NonConvergenceWarning",
+    "ParallelAnalysisResult",
+    "SmallSampleWarning",
+    "StructureWarning",
+    "bartlett",
+    "cfa",
+    "default_model",
+    "efa",
+    "eigenvalues",
+    "invariance",
+    "kmo",
+    "parallel_analysis",
+    "parse_model",
+    "plot_loadings",
+]

@@ -1,0 +1,427 @@
+"""Multi-group normal-theory ML engine for confirmatory factor models (private).
+
+The model for group g is Sigma_g = Lambda Psi Lambda' + Theta and mu_g = nu + Lambda alpha. Every
+matrix element is an entry of a parameter table; free entries point into one parameter vector,
+so equality constraints (across groups, or by label) are entries sharing an index. The fitting
+function is lavaan's (likelihood = "normal", divisor N):
+
+    F(theta) = sum_g n_g / N * [log|Sigma_g| + tr(S_g Sigma_g^-1) - log|S_g| - p
+                                + (m_g - mu_g)' Sigma_g^-1 (m_g - mu_g)]
+
+minimised by Fisher scoring with step halving; the expected information gives the standard errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._syntax import ModelTerm
+
+LAMBDA, PSI, THETA, NU, ALPHA = 0, 1, 2, 3, 4
+OPS = {LAMBDA: "=~", PSI: "~~", THETA: "~~", NU: "~1", ALPHA: "~1"}
+GROUP_EQUAL = (
+    "loadings",
+    "intercepts",
+    "residuals",
+    "residual_covariances",
+    "lv_variances",
+    "lv_covariances",
+)
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(slots=True)
+class Table:
+    """The parameter table: one row per matrix element per group."""
+
+    observed: list[str]
+    factors: list[str]
+    n_groups: int
+    meanstructure: bool
+    group: list[int] = field(default_factory=list)
+    mat: list[int] = field(default_factory=list)
+    row: list[int] = field(default_factory=list)
+    col: list[int] = field(default_factory=list)
+    free: list[int] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+    label: list[str] = field(default_factory=list)
+    n_free: int = 0
+
+    def arrays(self) -> dict[str, NDArray[np.int64] | FloatArray]:
+        return {
+            "group": np.asarray(self.group, dtype=np.int64),
+            "mat": np.asarray(self.mat, dtype=np.int64),
+            "row": np.asarray(self.row, dtype=np.int64),
+            "col": np.asarray(self.col, dtype=np.int64),
+            "free": np.asarray(self.free, dtype=np.int64),
+            "value": np.asarray(self.value, dtype=np.float64),
+        }
+
+    def names(self, i: int) -> tuple[str, str, str]:
+        """(lhs, op, rhs) of table row ``i`` in lavaan's notation."""
+        m, r, c = self.mat[i], self.row[i], self.col[i]
+        if m == LAMBDA:
+            return self.factors[c], "=~", self.observed[r]
+        if m == PSI:
+            return self.factors[min(r, c)], "~~", self.factors[max(r, c)]
+        if m == THETA:
+            return self.observed[min(r, c)], "~~", self.observed[max(r, c)]
+        if m == NU:
+            return self.observed[r], "~1", ""
+        return self.factors[r], "~1", ""
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def build_table(
+    terms: list[ModelTerm],
+    observed: list[str],
+    factors: list[str],
+    *,
+    n_groups: int,
+    std_lv: bool,
+    meanstructure: bool,
+    group_equal: tuple[str, ...],
+    orthogonal: bool = False,
+) -> Table:
+    """Build lavaan's default CFA parameter table (auto.fix.first / std.lv, auto.cov.lv.x)."""
+    t = Table(observed=observed, factors=factors, n_groups=n_groups, meanstructure=meanstructure)
+    oi = {v: i for i, v in enumerate(observed)}
+    fi = {v: i for i, v in enumerate(factors)}
+    index: dict[tuple[object, ...], int] = {}
+    equal_mats = {
+        "loadings": {LAMBDA},
+        "intercepts": {NU},
+        "residuals": {THETA},
+        "residual_covariances": {THETA},
+        "lv_variances": {PSI},
+        "lv_covariances": {PSI},
+    }
+
+    def constrained(mat: int, r: int, c: int) -> bool:
+        for ge in group_equal:
+            if mat not in equal_mats[ge]:
+                continue
+            if ge in {"residuals", "lv_variances"} and r != c:
+                continue
+            if ge in {"residual_covariances", "lv_covariances"} and r == c:
+                continue
+            return True
+        return False
+
+    def add(g: int, mat: int, r: int, c: int, *, fixed: float | None, label: str | None) -> None:
+        if fixed is not None:
+            t.group.append(g)
+            t.mat.append(mat)
+            t.row.append(r)
+            t.col.append(c)
+            t.free.append(-1)
+            t.value.append(float(fixed))
+            t.label.append(label or "")
+            return
+        if label:
+            key: tuple[object, ...] = ("label", label)
+        elif constrained(mat, r, c):
+            key = ("eq", mat, r, c)
+        else:
+            key = (g, mat, r, c)
+        if key not in index:
+            index[key] = len(index)
+        t.group.append(g)
+        t.mat.append(mat)
+        t.row.append(r)
+        t.col.append(c)
+        t.free.append(index[key])
+        t.value.append(np.nan)
+        t.label.append(label or "")
+
+    # user specifications of ~~ terms, keyed by the sorted pair
+    user_cov: dict[tuple[str, str], ModelTerm] = {}
+    for term in terms:
+        if term.op == "~~":
+            user_cov[_pair(term.lhs, term.rhs)] = term
+
+    for g in range(n_groups):
+        marked: set[str] = set()
+        for term in terms:
+            if term.op != "=~":
+                continue
+            r, c = oi[term.rhs], fi[term.lhs]
+            fixed = term.fixed
+            if fixed is None and not term.force_free and not std_lv and term.lhs not in marked:
+                fixed = 1.0
+            marked.add(term.lhs)
+            add(g, LAMBDA, r, c, fixed=fixed, label=term.label)
+        for j, fj in enumerate(factors):
+            for k in range(j + 1):
+                fk = factors[k]
+                spec = user_cov.get(_pair(fj, fk))
+                if spec is not None:
+                    add(g, PSI, j, k, fixed=spec.fixed, label=spec.label)
+                elif j == k:
+                    add(g, PSI, j, j, fixed=1.0 if std_lv else None, label=None)
+                elif not orthogonal:
+                    add(g, PSI, j, k, fixed=None, label=None)
+        for a, va in enumerate(observed):
+            for b in range(a + 1):
+                vb = observed[b]
+                spec = user_cov.get(_pair(va, vb))
+                if spec is not None:
+                    add(g, THETA, a, b, fixed=spec.fixed, label=spec.label)
+                elif a == b:
+                    add(g, THETA, a, a, fixed=None, label=None)
+        if meanstructure:
+            for a in range(len(observed)):
+                add(g, NU, a, 0, fixed=None, label=None)
+            for j in range(len(factors)):
+                free_mean = g > 0 and "intercepts" in group_equal
+                add(g, ALPHA, j, 0, fixed=None if free_mean else 0.0, label=None)
+    t.n_free = len(index)
+    return t
+
+
+@dataclass(slots=True)
+class Engine:
+    """Evaluates the ML discrepancy, its gradient and expected information."""
+
+    table: Table
+    S: list[FloatArray]  # biased (divisor n) covariance matrices
+    M: list[FloatArray]  # means
+    n: FloatArray  # group sizes
+    arr: dict[str, NDArray[np.int64] | FloatArray] = field(init=False)
+    logdet_s: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.arr = self.table.arrays()
+        self.logdet_s = np.array([np.linalg.slogdet(s)[1] for s in self.S])
+
+    @property
+    def p(self) -> int:
+        return len(self.table.observed)
+
+    @property
+    def m(self) -> int:
+        return len(self.table.factors)
+
+    def values(self, theta: FloatArray) -> FloatArray:
+        free = self.arr["free"].astype(np.int64)
+        return np.where(free >= 0, theta[np.maximum(free, 0)], self.arr["value"])
+
+    def matrices(
+        self, theta: FloatArray, g: int
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        vals = self.values(theta)
+        sel = self.arr["group"] == g
+        mat, row, col = (self.arr[k][sel].astype(np.int64) for k in ("mat", "row", "col"))
+        v = vals[sel]
+        p, m = self.p, self.m
+        L = np.zeros((p, m))
+        P = np.zeros((m, m))
+        T = np.zeros((p, p))
+        nu = np.zeros(p)
+        al = np.zeros(m)
+        k = mat == LAMBDA
+        L[row[k], col[k]] = v[k]
+        k = mat == PSI
+        P[row[k], col[k]] = v[k]
+        P[col[k], row[k]] = v[k]
+        k = mat == THETA
+        T[row[k], col[k]] = v[k]
+        T[col[k], row[k]] = v[k]
+        k = mat == NU
+        nu[row[k]] = v[k]
+        k = mat == ALPHA
+        al[row[k]] = v[k]
+        return L, P, T, nu, al
+
+    def implied(self, theta: FloatArray, g: int) -> tuple[FloatArray, FloatArray]:
+        L, P, T, nu, al = self.matrices(theta, g)
+        sigma = L @ P @ L.T + T
+        mu = nu + L @ al if self.table.meanstructure else self.M[g]
+        return sigma, mu
+
+    def objective(self, theta: FloatArray) -> float:
+        """The weighted ML discrepancy sum_g n_g/N F_g (inf when a Sigma_g is not positive definite)."""
+        N = self.n.sum()
+        total = 0.0
+        for g in range(self.table.n_groups):
+            sigma, mu = self.implied(theta, g)
+            try:
+                C = np.linalg.cholesky(sigma)
+            except np.linalg.LinAlgError:
+                return np.inf
+            logdet = 2.0 * np.log(np.diag(C)).sum()
+            W = np.linalg.inv(sigma)
+            d = self.M[g] - mu
+            F = logdet + np.sum(self.S[g] * W) - self.logdet_s[g] - self.p + d @ W @ d
+            total += self.n[g] / N * F
+        return float(total)
+
+    def jacobian(self, theta: FloatArray, g: int) -> tuple[FloatArray, FloatArray]:
+        """d Sigma_g / d theta (n_free, p, p) and d mu_g / d theta (n_free, p)."""
+        L, P, _, _, al = self.matrices(theta, g)
+        sel = (self.arr["group"] == g) & (self.arr["free"] >= 0)
+        mat, row, col, free = (
+            self.arr[k][sel].astype(np.int64) for k in ("mat", "row", "col", "free")
+        )
+        p, E = self.p, int(sel.sum())
+        dS = np.zeros((E, p, p))
+        dm = np.zeros((E, p))
+        e = np.arange(E)
+        LP = L @ P
+        k = mat == LAMBDA
+        if k.any():
+            ek, r, c = e[k], row[k], col[k]
+            dS[ek, r, :] += LP[:, c].T
+            dS[ek, :, r] += LP[:, c].T
+            if self.table.meanstructure:
+                dm[ek, r] = al[c]
+        k = mat == PSI
+        if k.any():
+            ek, r, c = e[k], row[k], col[k]
+            outer = L[:, r].T[:, :, None] * L[:, c].T[:, None, :]
+            offd = (r != c)[:, None, None]
+            dS[ek] += outer + np.where(offd, np.transpose(outer, (0, 2, 1)), 0.0)
+        k = mat == THETA
+        if k.any():
+            ek, r, c = e[k], row[k], col[k]
+            dS[ek, r, c] = 1.0
+            dS[ek, c, r] = 1.0
+        k = mat == NU
+        dm[e[k], row[k]] = 1.0
+        k = mat == ALPHA
+        if k.any():
+            dm[e[k]] = L[:, row[k]].T
+        q = self.table.n_free
+        J = np.zeros((q, p, p))
+        Jm = np.zeros((q, p))
+        np.add.at(J, free, dS)
+        np.add.at(Jm, free, dm)
+        return J, Jm
+
+    def gradient_information(self, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Gradient of the weighted discrepancy and sum_g n_g/N * (unit expected information)."""
+        N = self.n.sum()
+        q = self.table.n_free
+        grad = np.zeros(q)
+        info = np.zeros((q, q))
+        for g in range(self.table.n_groups):
+            sigma, mu = self.implied(theta, g)
+            W = np.linalg.inv(sigma)
+            d = self.M[g] - mu
+            Wd = W @ d
+            G = W - W @ (self.S[g] + np.outer(d, d)) @ W
+            J, Jm = self.jacobian(theta, g)
+            w = self.n[g] / N
+            grad += w * (np.einsum("kab,ab->k", J, G) - 2.0 * Jm @ Wd)
+            WJW = W[None] @ J @ W[None]
+            info_g = 0.5 * np.einsum("kab,lab->kl", J, WJW) + Jm @ W @ Jm.T
+            info += w * info_g
+        return grad, info
+
+    def fit(
+        self, theta0: FloatArray, *, max_iter: int = 1000, tol: float = 1e-16
+    ) -> tuple[FloatArray, bool, int, str]:
+        """Fisher scoring with step halving; returns (theta, converged, iterations, message)."""
+        theta = theta0.copy()
+        f = self.objective(theta)
+        if not np.isfinite(f):
+            return theta, False, 0, "the starting values give a non-positive-definite Sigma"
+        for it in range(1, max_iter + 1):
+            grad, info = self.gradient_information(theta)
+            H = 2.0 * info
+            try:
+                step = -np.linalg.solve(H, grad)
+            except np.linalg.LinAlgError:
+                return theta, False, it, "singular information matrix: the model is not identified"
+            decrement = float(-grad @ step)
+            if decrement < tol:
+                return theta, True, it, "converged"
+            t = 1.0
+            fn = np.inf
+            while t > 1e-10:
+                new = theta + t * step
+                fn = self.objective(new)
+                if np.isfinite(fn) and fn <= f - 1e-4 * t * decrement:
+                    break
+                t /= 2.0
+            if not fn < f:
+                # no strict decrease along the scoring direction: the numerical floor
+                ok = decrement < 1e-10
+                return theta, ok, it, "converged" if ok else "line search failed"
+            theta, f = new, fn
+        return theta, False, max_iter, f"no convergence in {max_iter} iterations"
+
+    def start(self) -> FloatArray:
+        """Start values: one-factor principal-axis loadings per factor, scaled to the marker."""
+        tb = self.table
+        q = tb.n_free
+        acc = np.zeros(q)
+        cnt = np.zeros(q)
+        arr = self.arr
+        for g in range(tb.n_groups):
+            S = self.S[g]
+            sel = arr["group"] == g
+            mat = arr["mat"][sel].astype(np.int64)
+            row = arr["row"][sel].astype(np.int64)
+            col = arr["col"][sel].astype(np.int64)
+            free = arr["free"][sel].astype(np.int64)
+            val = arr["value"][sel]
+            lam_std = np.zeros((self.p, self.m))  # standardised-scale loadings
+            scale = np.ones(self.m)
+            for j in range(self.m):
+                items = np.unique(row[(mat == LAMBDA) & (col == j)])
+                sub = S[np.ix_(items, items)]
+                w, v = np.linalg.eigh(sub)
+                load = v[:, -1] * np.sqrt(max(w[-1], 1e-8))
+                if len(items) >= 3:
+                    # principal-axis refinement with communalities from the first pass
+                    red = sub.copy()
+                    np.fill_diagonal(red, np.minimum(load**2, np.diag(sub) * 0.995))
+                    w, v = np.linalg.eigh(red)
+                    load = v[:, -1] * np.sqrt(max(w[-1], 1e-8))
+                if load.sum() < 0:
+                    load = -load
+                lam_std[items, j] = load
+                # the latent scale: fixed loading (marker) or unit variance
+                fixed_l = (mat == LAMBDA) & (col == j) & (free < 0)
+                if fixed_l.any():
+                    r0 = row[fixed_l][0]
+                    v0 = val[fixed_l][0]
+                    scale[j] = lam_std[r0, j] / v0 if v0 != 0 else 1.0
+                    if abs(scale[j]) < 1e-8:
+                        scale[j] = 1.0
+            Lam = lam_std / scale  # loadings on the chosen latent scale
+            Psi = np.diag(scale**2)
+            for j in range(self.m):
+                for k in range(j):
+                    ij = lam_std[:, j] != 0
+                    ik = lam_std[:, k] != 0
+                    block = S[np.ix_(ij, ik)]
+                    denom = np.outer(lam_std[ij, j], lam_std[ik, k])
+                    corr = float(np.clip(np.mean(block / denom), -0.9, 0.9))
+                    Psi[j, k] = Psi[k, j] = corr * scale[j] * scale[k]
+            resid = np.diag(S) - np.einsum("ij,jk,ik->i", Lam, Psi, Lam)
+            resid = np.maximum(resid, 0.1 * np.diag(S))
+            for e in range(len(mat)):
+                if free[e] < 0:
+                    continue
+                if mat[e] == LAMBDA:
+                    s = Lam[row[e], col[e]]
+                elif mat[e] == PSI:
+                    s = Psi[row[e], col[e]]
+                elif mat[e] == THETA:
+                    s = resid[row[e]] if row[e] == col[e] else 0.0
+                elif mat[e] == NU:
+                    s = self.M[g][row[e]]
+                else:
+                    s = 0.0
+                acc[free[e]] += s
+                cnt[free[e]] += 1
+        return acc / np.maximum(cnt, 1)
