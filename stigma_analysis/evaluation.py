@@ -825,6 +825,7 @@ def attrition(
     compare: Sequence[str] = (),
     by: str | Sequence[str] = (),
     present: str | None = None,
+    categorical: Sequence[str] = (),
 ) -> AttritionResult:
     """Who stays in the study: retention per wave and completers vs drop-outs at baseline.
 
@@ -849,6 +850,9 @@ def attrition(
     present : str, optional
         If given, a respondent counts as present at a wave only where this column (usually the
         main score) is not missing; otherwise having a row is enough.
+    categorical : sequence of str, default ()
+        Variables of ``compare`` to treat as categorical although their codes are numbers
+        (SPSS codes such as ``site`` 1-4).
 
     Returns
     -------
@@ -876,6 +880,10 @@ def attrition(
     """
     by = _as_tuple(by, "by")
     compare = _as_tuple(compare, "compare")
+    categorical = _as_tuple(categorical, "categorical")
+    stray = [c for c in categorical if c not in compare]
+    if stray:
+        raise ValueError(f"categorical names {stray}, which are not in compare={compare!r}")
     extra = [present] if present is not None else []
     _require(data, [id, wave, *by, *compare, *extra])
     _check_unique(data, id, wave)
@@ -914,7 +922,11 @@ def attrition(
         key_t = key if isinstance(key, tuple) else (key,)
         for var in compare:
             x = part[var]
-            numeric = pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x)
+            numeric = (
+                var not in categorical
+                and pd.api.types.is_numeric_dtype(x)
+                and not pd.api.types.is_bool_dtype(x)
+            )
             compare_fn = _compare_numeric if numeric else _compare_categorical
             for r in compare_fn(x, done.loc[part.index]):
                 out_rows.append({**dict(zip(by, key_t, strict=True)), "variable": var, **r})

@@ -438,14 +438,21 @@ def test_attrition_present_column_counts_only_scored_rows():
 
 
 # --------------------------------------------------------------------------- example study
-def test_example_study_reliable_change_counts_by_site_and_arm():
-    if not EXAMPLE_STUDY.exists():
-        pytest.skip("the example study is not generated yet")
-    try:
-        from stigma_analysis import load_study, score
-    except (ImportError, AttributeError):
-        pytest.skip("study loading / scoring is not available yet")
-    scores = score(load_study(EXAMPLE_STUDY))
+# study.py's loader inserts columns one at a time and pandas warns; not this module's
+# warning (reported to the lead), silenced only here until the loader is fixed.
+@pytest.mark.filterwarnings("ignore::pandas.errors.PerformanceWarning")
+# The example study includes provisional instruments (eds9 ...): scoring warns about them by
+# design; this test reads only the ISMI score.
+@pytest.mark.filterwarnings("ignore::stigma_analysis.scoring.ProvisionalInstrumentWarning")
+def test_example_study_reliable_change_counts_by_site_and_arm(tmp_path):
+    from stigma_analysis import load_study, score
+    from stigma_analysis.simulate import write_example_study
+
+    path = EXAMPLE_STUDY
+    if not path.exists():  # not committed yet: generate it the way surveys/example is made
+        write_example_study(tmp_path)
+        path = tmp_path / "study.yaml"
+    scores = score(load_study(path))
     # reliability .90: the published ISMI alpha (CALIBRATION.md row 4)
     classified = ev.reliable_change(
         scores,
@@ -456,7 +463,21 @@ def test_example_study_reliable_change_counts_by_site_and_arm():
         by=("site", "arm"),
     )
     counts = ev.reliable_change_counts(classified, by=("site", "arm"))
-    expected = classified[["site", "arm"]].drop_duplicates()
-    assert len(counts) == len(expected) >= 2
-    assert set(counts["arm"]) == set(scores["arm"].dropna())
+    assert list(counts.columns) == ["site", "arm", *ev.COUNT_COLUMNS]
+    baseline = scores[scores["wave"] == 1]
+    assert len(counts) == len(baseline[["site", "arm"]].drop_duplicates()) == 8  # 4 sites x 2 arms
     assert (counts[["improved", "unchanged", "deteriorated"]].sum(axis=1) == counts["n"]).all()
+    assert counts["n"].sum() == len(classified) > 0
+    assert counts["improved"].sum() > counts["deteriorated"].sum()  # the programme works
+
+
+def test_attrition_numeric_codes_as_categories():
+    data = _panel(n=100, seed=9)
+    data["site_code"] = data["site"].map({"north": 1, "south": 2})
+    res = ev.attrition(
+        data, id="rid", wave="visit", compare=["site_code"], categorical=["site_code"]
+    )
+    assert res.baseline["statistic"].tolist() == ["proportion", "proportion"]
+    assert res.baseline["level"].tolist() == ["1", "2"]
+    with pytest.raises(ValueError, match="not in compare"):
+        ev.attrition(data, id="rid", wave="visit", compare=["age"], categorical=["site"])
