@@ -34,6 +34,7 @@ __all__ = [
     "reliable_change",
     "reliable_change_counts",
     "threshold_attainment",
+    "wilson_interval",
 ]
 
 CATEGORIES = ("improved", "unchanged", "deteriorated")
@@ -234,8 +235,8 @@ def pre_post(
         out = _grouped(pairs, by).agg(**aggs).reset_index()
     else:
         out = pairs.assign(_all=0).groupby("_all").agg(**aggs).reset_index(drop=True)
-        if out.empty:
-            out = pd.DataFrame({"n": [0]})
+        if out.empty:  # no complete pairs: one row, n = 0, statistics NaN
+            out = pd.DataFrame({"n": [0], **{k: [np.nan] for k in list(aggs)[1:]}})
     n = out["n"].to_numpy(dtype=float)
     df = np.where(n >= 2, n - 1, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -608,6 +609,16 @@ def arm_by_wave(
         raise ValueError(f"column {wave!r} needs at least two waves, found {waves}")
     others = [a for a in arms if a != reference_arm]
     follow = [w for w in waves if w != baseline_wave]
+    cells = (
+        frame.groupby([arm, wave])
+        .size()
+        .reindex(pd.MultiIndex.from_product([arms, waves]), fill_value=0)
+    )
+    if (cells == 0).any():
+        empty = [f"{a}/{w}" for (a, w) in cells.index[cells.to_numpy() == 0]]
+        raise ValueError(
+            f"every {arm} x {wave} cell needs scores for the model; empty: {', '.join(empty)}"
+        )
 
     a_values = frame[arm].to_numpy()
     w_values = frame[wave].to_numpy()

@@ -481,3 +481,19 @@ def test_attrition_numeric_codes_as_categories():
     assert res.baseline["level"].tolist() == ["1", "2"]
     with pytest.raises(ValueError, match="not in compare"):
         ev.attrition(data, id="rid", wave="visit", compare=["age"], categorical=["site"])
+
+
+def test_edge_cases_no_pairs_constant_change_and_empty_cells():
+    only_baseline = pd.DataFrame({"pid": [1, 2], "t": [1, 1], "y": [2.0, 3.0]}).pipe(
+        lambda d: pd.concat([d, pd.DataFrame({"pid": [1, 2], "t": [2, 2], "y": [np.nan] * 2})])
+    )
+    out = ev.pre_post(only_baseline, score="y", id="pid", wave="t")
+    assert out["n"].tolist() == [0]
+    assert out.drop(columns="n").isna().all(axis=None)
+    constant = ev.pre_post(_long([1.0, 2.0, 3.0], [0.5, 1.5, 2.5]), score="y", id="pid", wave="t")
+    assert constant["mean_change"].item() == pytest.approx(-0.5)
+    assert constant["sd_change"].item() == pytest.approx(0.0, abs=1e-15)
+    data = _panel(n=40)
+    data = data[~((data["arm"] == "comparison") & (data["visit"] == 3))]
+    with pytest.raises(ValueError, match="empty: comparison/3"):
+        ev.arm_by_wave(data, score="s", id="rid", wave="visit")
