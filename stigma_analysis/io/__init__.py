@@ -11,8 +11,8 @@ helper every output file of the package goes through.
 Formats read (the extension decides)
 ------------------------------------
 ``.sav``, ``.zsav``, ``.por``
-    SPSS, through pyreadstat. User-missing codes and ranges are honoured (``.por``: pyreadstat
-    does not report them, so none are applied). Dates become ``datetime64[us]``, times
+    SPSS, through pyreadstat. User-missing codes and ranges are honoured (``.por``: the cells are
+    read as empty, but pyreadstat cannot report which code they held). Dates become ``datetime64[us]``, times
     ``timedelta64[us]``; values out of years 1..9999 become NaT (noted, raw value recorded).
 ``.csv``
     UTF-8 (with or without BOM); otherwise the encoding is detected (charset-normalizer) or

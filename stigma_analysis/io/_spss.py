@@ -112,6 +112,11 @@ def _read_error(path: Path, fmt: str, exc: BaseException) -> SurveyReadError:
         cause = "this is not an SPSS data file (it does not start with the SPSS signature)"
     elif "Unable to read from file" in text or "truncated" in text.lower():
         cause = "the file ends unexpectedly (it is truncated or incomplete)"
+    elif "expected number of rows" in text:
+        cause = (
+            "the file ends unexpectedly: it holds fewer rows than its header announces "
+            "(it is truncated or incomplete)"
+        )
     elif "Invalid file" in text or "unsupported" in text:
         cause = "the file is damaged, truncated, or uses features the SPSS reader does not support"
     elif "encoding" in text.lower() or "convert" in text.lower():
@@ -148,7 +153,8 @@ def read_spss(
                 _check_columns(path, fmt, columns, meta0.column_names)
             df, meta = pyreadstat.read_por(str(path), **kwargs)
             reader_notes.append(
-                NOTE_PREFIX + "portable (.por) files are read without user-missing definitions"
+                NOTE_PREFIX + "portable (.por) file: declared missing values are read as empty; "
+                "which code each cell held is not available"
             )
         else:
             reader_notes = []
@@ -287,6 +293,37 @@ def _missing_spec(var: Variable, valid: np.ndarray) -> list[Any] | None:
     )
 
 
+def _note_lines(note: str, limit: int = 80) -> list[str]:
+    """Split a note into SPSS document lines of at most ``limit`` UTF-8 bytes."""
+    lines: list[str] = []
+    for part in note.splitlines() or [""]:
+        current = ""
+        for ch in part:
+            if len((current + ch).encode("utf-8")) > limit:
+                lines.append(current)
+                current = ""
+            current += ch
+        lines.append(current)
+    return lines
+
+
+def _pad_to_width(arr: np.ndarray, fmt: str) -> None:
+    """Keep a string variable's declared width (``A20``) when the data are narrower.
+
+    pyreadstat sizes a string variable by its longest value; SPSS pads strings with blanks and
+    the reader strips trailing blanks, so padding one value to the width keeps the ``A`` format
+    without changing any value as read back.
+    """
+    m = re.fullmatch(r"A(\d+)", fmt.upper()) if fmt else None
+    if m is None or len(arr) == 0:
+        return
+    width = int(m.group(1))
+    lengths = [len(str(v).encode("utf-8")) for v in arr]
+    longest = int(np.argmax(lengths))
+    if lengths[longest] < width:
+        arr[longest] = str(arr[longest]) + " " * (width - lengths[longest])
+
+
 def write_spss(data: pd.DataFrame, codebook: Codebook, path: Path, *, compress: bool) -> None:
     """Write ``data`` with ``codebook`` to ``path`` as .sav (or zlib-compressed .zsav)."""
     import pyreadstat
@@ -336,6 +373,8 @@ def write_spss(data: pd.DataFrame, codebook: Codebook, path: Path, *, compress: 
             and cells.rows.max() < len(arr)
         ):
             arr[cells.rows] = cells.codes
+        if is_str:
+            _pad_to_width(arr, fmt)
         out[name] = arr
         labels.append(var.label)
         if var.value_labels:
@@ -361,10 +400,12 @@ def write_spss(data: pd.DataFrame, codebook: Codebook, path: Path, *, compress: 
             measure[name] = var.measure
         if var.display_width:
             widths[name] = int(var.display_width)
-        if fmt and not is_str and not fmt.upper().startswith("A"):
+        if fmt and not is_str:
             formats[name] = fmt
     frame = pd.DataFrame(out, columns=list(data.columns))
-    notes = [n for n in codebook.notes if not n.startswith(NOTE_PREFIX)]
+    notes = [
+        line for n in codebook.notes if not n.startswith(NOTE_PREFIX) for line in _note_lines(n)
+    ]
     pyreadstat.write_sav(
         frame,
         str(path),

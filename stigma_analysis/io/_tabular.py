@@ -78,14 +78,18 @@ def read_csv_raw(
         raise SurveyReadError(path, "csv", "the file is empty")
     text, used, notes = decode_text(path, raw, encoding)
     dtypes = {name: "str" for name, f in spec.items() if f.get("type") == "string"}
+    options: dict[str, Any] = {}
+    if int(pd.__version__.split(".")[0]) < 3:
+        # pandas 3 parses floats exactly by default (and deprecates the option)
+        options["float_precision"] = "round_trip"
     try:
         data = pd.read_csv(
             io.StringIO(text),
             dtype=dtypes or None,
             keep_default_na=False,
             na_values=[""],
-            float_precision="round_trip",
             usecols=columns,
+            **options,
         )
     except ValueError as exc:  # includes pandas' ParserError and EmptyDataError
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
