@@ -268,13 +268,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _score(args: argparse.Namespace) -> int:
     from stigma_analysis.io import write_survey
-    from stigma_analysis.scoring import score
+    from stigma_analysis.scoring import labelled_scores, score
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
     scores = score(study, on_invalid=args.invalid)
     out = Path(args.output)
-    written = write_survey(_labelled_scores(study, scores), out, protect=study.files)
+    written = write_survey(labelled_scores(study, scores), out, protect=study.files)
     summary = {"output": str(written), "rows": len(scores), "columns": len(scores.columns)}
     if args.json:
         _dump(summary)
@@ -283,27 +283,6 @@ def _score(args: argparse.Namespace) -> int:
             f"wrote {written}: {len(scores)} rows (respondent x wave), {len(scores.columns)} columns"
         )
     return EXIT_OK
-
-
-def _labelled_scores(study: Any, scores: Any) -> Any:
-    """Scores as a Survey with variable labels, for a labelled .sav."""
-    from stigma_analysis.io import Survey, codebook_for
-
-    labels: dict[str, str] = {}
-    for b in study.instruments:
-        ins = b.instrument
-        for scale in ins.scales:
-            base = f"{b.name}_{scale}"
-            how = "mean of items" if ins.scoring == "mean" else "prorated sum of items"
-            labels[base] = f"{ins.id} {scale} ({how}, {len(ins.scale_items(scale))} items)"
-            labels[f"{base}_n_answered"] = f"{ins.id} {scale}: items answered"
-            if scale in ins.cutoffs:
-                labels[f"{base}_band"] = f"{ins.id} {scale}: cut-off band"
-    data = scores.copy()
-    for c in data.columns:
-        if str(data[c].dtype) == "category":
-            data[c] = data[c].astype(object)
-    return Survey(data=data, codebook=codebook_for(data, labels=labels))
 
 
 def _reliability(args: argparse.Namespace) -> int:

@@ -27,12 +27,14 @@ from stigma_analysis.errors import DataValidationError
 from stigma_analysis.instruments import Instrument, load_instrument
 
 if TYPE_CHECKING:
+    from stigma_analysis.io import Survey
     from stigma_analysis.study import Study
 
 __all__ = [
     "LabelDirectionWarning",
     "ProvisionalInstrumentWarning",
     "item_matrix",
+    "labelled_scores",
     "score",
     "score_instrument",
 ]
@@ -283,3 +285,42 @@ def _missing_counts(study: Study, b: Any, missing: pd.DataFrame, n_rows: int) ->
             )
             out[f"{b.name}_{scale}_n_{_slug(reason)}"] = counts
     return pd.DataFrame(out)
+
+
+def labelled_scores(study: Study, scores: pd.DataFrame | None = None) -> Survey:
+    """Scores with a codebook, ready for :func:`~stigma_analysis.io.write_survey`.
+
+    Score columns get variable labels (instrument, scale, rule, number of items); the id,
+    wave, group and covariate columns keep the labels and value labels of the study's first
+    wave (Khmer site names stay Khmer). Bands are written as text.
+    """
+    from dataclasses import replace
+
+    from stigma_analysis.io import Codebook, Survey
+    from stigma_analysis.io.codebook import default_variable
+
+    scores = study.scores if scores is None else scores
+    labels: dict[str, str] = {}
+    for b in study.instruments:
+        ins = b.instrument
+        for scale in ins.scales:
+            base = f"{b.name}_{scale}"
+            how = "mean of items" if ins.scoring == "mean" else "prorated sum of items"
+            labels[base] = f"{ins.id} {scale} ({how}, {len(ins.scale_items(scale))} items)"
+            labels[f"{base}_n_answered"] = f"{ins.id} {scale}: items answered"
+            if scale in ins.cutoffs:
+                labels[f"{base}_band"] = f"{ins.id} {scale}: cut-off band"
+    data = scores.copy()
+    for c in data.columns:
+        if isinstance(data[c].dtype, pd.CategoricalDtype):
+            data[c] = data[c].astype(object)
+    first = study.codebooks[min(study.codebooks)] if study.codebooks else None
+    variables = {}
+    for c in data.columns:
+        known = first.variables.get(c) if first is not None else None
+        if known is not None and c not in labels:
+            var = replace(known, missing_codes=(), missing_ranges=())
+        else:
+            var = replace(default_variable(c, data[c]), label=labels.get(c))
+        variables[c] = var
+    return Survey(data=data, codebook=Codebook(variables=variables, n_rows=len(data)))

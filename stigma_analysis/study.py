@@ -433,38 +433,42 @@ def load_study(path: str | Path) -> Study:
         else:
             wave_values = pd.Series(1, index=df.index, dtype="int64")
         df = df.assign(**{spec.wave: wave_values.to_numpy()})
-
-        # reversed response coding declared in the study file
-        for b in bound:
-            if b.use.reversed_response:
-                lo, hi = b.instrument.response.min, b.instrument.response.max
-                for c in b.columns.values():
-                    if c in df.columns:
-                        num = pd.to_numeric(df[c], errors="coerce")
-                        df[c] = (lo + hi) - num
+        order = list(df.columns)
 
         # the study's extra missing codes: numeric columns except id, wave and weights
-        # (like SPSS `MISSING VALUES ALL`); each coded cell is remembered with its code
+        # (like SPSS `MISSING VALUES ALL`); each coded cell is remembered with its code.
+        # Then the declared reversal of the response coding (after, so codes stay codes).
         codes = np.asarray(spec.missing_codes, dtype=float)
+        updates: dict[str, Any] = {}
         for col in df.columns:
             if col in {spec.id, spec.wave, spec.weights} or not len(codes):
                 continue
             num = pd.to_numeric(df[col], errors="coerce") if col in item_cols else df[col]
             if not pd.api.types.is_numeric_dtype(num):
                 continue
-            hit = np.isin(num.to_numpy(dtype=float, na_value=np.nan), codes)
+            values = num.to_numpy(dtype=float, na_value=np.nan)
+            hit = np.isin(values, codes)
             if hit.any():
                 rows = np.flatnonzero(hit)
-                vals = num.to_numpy(dtype=float, na_value=np.nan)[rows]
-                codebook = codebook.with_missing(col, rows, vals)
-                df.loc[hit, col] = np.nan
+                codebook = codebook.with_missing(col, rows, values[rows])
+                updates[col] = df[col].mask(pd.Series(hit, index=df.index))
+        for b in bound:
+            if b.use.reversed_response:
+                lo, hi = b.instrument.response.min, b.instrument.response.max
+                for c in b.columns.values():
+                    if c in df.columns:
+                        updates[c] = (lo + hi) - pd.to_numeric(
+                            updates.get(c, df[c]), errors="coerce"
+                        )
+        meta = pd.DataFrame({"_file": fname, "_row": np.arange(1, len(df) + 1)}, index=df.index)
+        rest = df.drop(columns=list(updates))
+        df = pd.concat([meta, rest, pd.DataFrame(updates, index=df.index)], axis=1)
+        df = df[["_file", "_row", *order]]
 
         wave_ids = sorted({int(w) for w in df[spec.wave]})
         for wv in wave_ids:
             codebooks[wv] = codebook
         missing_parts.append(_missing_table(codebook, df, spec.wave, fname))
-        df.insert(0, "_row", np.arange(1, len(df) + 1))
-        df.insert(0, "_file", fname)
         frames.append(df)
 
     data = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
