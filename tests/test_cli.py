@@ -218,9 +218,11 @@ def test_reliability_json_keys(capsys: pytest.CaptureFixture[str]) -> None:
         "alpha_ci_high",
         "omega_total",
     }
-    assert rows and all(keys <= set(r) for r in rows)
+    assert rows
+    assert all(keys <= set(r) for r in rows)
     ismi = [r for r in rows if r["instrument"] == "ismi29" and r["scale"] == "total"]
-    assert ismi and all(0.8 < r["alpha"] < 0.97 for r in ismi)
+    assert ismi
+    assert all(0.8 < r["alpha"] < 0.97 for r in ismi)
 
 
 def test_quickstart_script_prints_usage() -> None:

@@ -28,7 +28,11 @@ def test_ismi29_hand_scored_respondents() -> None:
     # alienation (1,5,8,16,17,21) keeps 5 of 6 answered (>= 5) -> scored
     few = {i: 3 for i in range(1, 30) if i not in {1, 2, 3, 4, 6, 10}}
     # exactly at the cut-off: SR-excluded items all answered 2.5-on-average
-    edge = {i: (2 if n % 2 else 3) for n, i in enumerate(ISMI.scale_items("total_excl_sr"), 0) for i in [int(i)]}
+    edge = {
+        i: (2 if n % 2 else 3)
+        for n, i in enumerate(ISMI.scale_items("total_excl_sr"), 0)
+        for i in [int(i)]
+    }
     edge.update(dict.fromkeys((7, 14, 24, 26, 27), 2))
     out = score(_ismi_frame([all4, all1, few, edge]), ISMI, columns="ismi_{item}", name="ismi")
 
@@ -54,7 +58,9 @@ def test_ismi29_hand_scored_respondents() -> None:
 
 
 def test_output_columns_follow_formats_md() -> None:
-    out = score(_ismi_frame([dict.fromkeys(range(1, 30), 2)]), "ismi29", columns="ismi_{item}", name="ismi")
+    out = score(
+        _ismi_frame([dict.fromkeys(range(1, 30), 2)]), "ismi29", columns="ismi_{item}", name="ismi"
+    )
     for scale in ISMI.scales:
         assert f"ismi_{scale}" in out.columns
         assert f"ismi_{scale}_n_answered" in out.columns
