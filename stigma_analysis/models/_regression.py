@@ -1,0 +1,646 @@
+"""Regression models (OLS, logit, proportional odds, linear mixed, GEE) as tidy tables."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from stigma_analysis.models._results import (
+    ModelResult,
+    coefficient_frame,
+    empty_variance_components,
+    plain_warnings,
+    summary_frame,
+)
+
+__all__ = ["fit_model", "fit_models"]
+
+Family = Literal["gaussian", "binomial", "ordinal", "mixed", "gee"]
+CovType = Literal["HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust"]
+_FAMILIES = ("gaussian", "binomial", "ordinal", "mixed", "gee")
+_GEE_COV = ("exchangeable", "ar1", "independence")
+_T = TypeVar("_T")
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+
+
+def _formula_columns(formula: str, data: pd.DataFrame) -> list[str]:
+    """Columns of ``data`` that the formula mentions (names used as identifiers or in Q())."""
+    tokens = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", formula))
+    tokens |= set(re.findall(r"Q\(\s*['\"]([^'\"]+)['\"]\s*\)", formula))
+    return [c for c in data.columns if str(c) in tokens]
+
+
+def _capture(fn: Callable[[], _T]) -> tuple[_T, list[str]]:
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        out = fn()
+    return out, plain_warnings(rec)
+
+
+def _std_estimates(
+    names: list[str], params: np.ndarray, exog: np.ndarray, endog: np.ndarray
+) -> np.ndarray:
+    """estimate × sd(design column) / sd(response); NaN for the intercept and factor dummies."""
+    sd_x = np.std(exog, axis=0, ddof=1)
+    sd_y = float(np.std(endog, ddof=1))
+    out = params * sd_x / sd_y
+    for i, n in enumerate(names):
+        if n in {"Intercept", "const"} or "[" in n or sd_x[i] == 0:
+            out[i] = np.nan
+    return out
+
+
+def _tidy_from_sm(res: Any, *, std: bool, odds: bool, ci_level: float) -> pd.DataFrame:
+    names = list(res.model.exog_names)
+    params = np.asarray(res.params, float)
+    ci = np.asarray(res.conf_int(alpha=1 - ci_level), float)
+    std_est = (
+        _std_estimates(
+            names, params, np.asarray(res.model.exog, float), np.asarray(res.model.endog, float)
+        )
+        if std
+        else None
+    )
+    return coefficient_frame(
+        names,
+        params,
+        np.asarray(res.bse, float),
+        ci_low=ci[:, 0],
+        ci_high=ci[:, 1],
+        p=np.asarray(res.pvalues, float),
+        std_estimate=std_est,
+        odds_ratio=odds,
+    )
+
+
+def fit_model(
+    data: pd.DataFrame,
+    formula: str,
+    *,
+    family: Family = "gaussian",
+    groups: str | None = None,
+    re_formula: str | None = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    cov_type: CovType | None = None,
+    gee_cov: Literal["exchangeable", "ar1", "independence"] = "exchangeable",
+    gee_family: Literal["gaussian", "binomial"] = "gaussian",
+    time: str | None = None,
+    ci_level: float = 0.95,
+) -> ModelResult:
+    """Fit a regression model and return tidy coefficient and model-level tables.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation (for ``mixed`` / ``gee``: per respondent × wave).
+    formula : str
+        Patsy formula, e.g. ``"mspss_total ~ ismi_total_excl_sr + age + C(site)"``. Rows with a
+        missing value in any column the formula, ``groups``, ``weights``, ``cluster`` or
+        ``time`` uses are dropped (listwise); ``summary.n`` reports the rows used.
+    family : {"gaussian", "binomial", "ordinal", "mixed", "gee"}
+        ``gaussian``: OLS (WLS with ``weights``). ``binomial``: logistic regression (0/1
+        outcome), odds ratios reported. ``ordinal``: proportional-odds logistic regression on an
+        ordered outcome (ordered Categorical, or numeric codes taken in sorted order); thresholds
+        on ``MASS::polr``'s scale, ``logit P(Y <= k) = zeta_k - x'b``. ``mixed``: linear mixed
+        model by REML with random intercepts per ``groups`` and random slopes from
+        ``re_formula``. ``gee``: generalised estimating equations with working correlation
+        ``gee_cov`` and robust (sandwich) standard errors.
+    groups : str, optional
+        Clustering column (respondent id) for ``mixed`` and ``gee``; required there.
+    re_formula : str, optional
+        Random-effects formula for ``mixed``, e.g. ``"~wave"`` (random intercept and slope);
+        default: random intercept only.
+    weights : str, optional
+        Column of frequency / analytic weights (``gaussian``: WLS; ``binomial``: frequency
+        weights; ``ordinal``: case weights as ``polr(weights=)``). Not available for ``mixed``
+        and ``gee``.
+    cluster : str, optional
+        Column for cluster-robust standard errors (``gaussian``, ``binomial``).
+    cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust"}, optional
+        Standard errors. Default: ``"cluster"`` when ``cluster`` is given, else ``"HC3"`` for
+        gaussian, ``"nonrobust"`` (model-based) for binomial, ordinal and mixed, ``"robust"``
+        (sandwich) for gee.
+    gee_cov : {"exchangeable", "ar1", "independence"}
+        GEE working correlation. ``"ar1"`` needs ``time``; rows are ordered by ``time`` within
+        ``groups`` and the lag-1 correlation is estimated from consecutive observations.
+    gee_family : {"gaussian", "binomial"}
+        Outcome family for GEE (``binomial`` reports odds ratios).
+    time : str, optional
+        Time column (wave) for ``gee_cov="ar1"``.
+    ci_level : float
+        Confidence level of ``ci_low`` / ``ci_high``.
+
+    Returns
+    -------
+    ModelResult
+        ``coefficients``: ``term, kind, estimate, se, ci_low, ci_high, p, std_estimate,
+        odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high``; ``summary``: ``family, formula, n,
+        n_groups, converged, aic, bic, loglik, r2, r2_kind, cov_type, n_warnings``;
+        ``variance_components`` (mixed); ``warnings`` (plain language, never raised as Python
+        warnings).
+
+    Notes
+    -----
+    ``std_estimate`` is the coefficient times ``sd(x) / sd(y)`` (sample SDs of the design
+    column and the response over the rows used): the change in SDs of the outcome per SD of the
+    predictor. It is NaN for the intercept, for factor dummies (``C(site)[T.B]``) and for
+    binomial, ordinal and binomial-GEE models. Intervals and p-values use the t distribution
+    for gaussian models (residual df, or clusters - 1 with cluster-robust SEs) and the normal
+    distribution otherwise. For ``mixed``, ``aic``/``bic`` are computed from the REML
+    criterion as lme4 does (``-2 logLik_REML + 2 k``, k = fixed + covariance parameters + 1);
+    ``r2`` is McFadden's pseudo-R² for binomial and ordinal models, R² for gaussian, NaN
+    otherwise.
+
+    Checked against: lme4::lmer 1.1-31 on sleepstudy (fixed effects and SEs to 1e-4, variance
+    components to 1e-3); MASS::polr 7.3-58.2 on housing (coefficients and cut-points to 1e-4).
+    """
+    _choice("family", family, _FAMILIES)
+    _choice("gee_cov", gee_cov, _GEE_COV)
+    _choice("gee_family", gee_family, ("gaussian", "binomial"))
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    if not isinstance(formula, str) or "~" not in formula:
+        raise ValueError(f"formula must look like 'outcome ~ predictors'; got {formula!r}")
+    if not 0 < ci_level < 1:
+        raise ValueError(f"ci_level must be between 0 and 1; got {ci_level!r}")
+    if family in {"mixed", "gee"} and groups is None:
+        raise ValueError(f"family={family!r} needs groups= (the clustering column, e.g. resp_id)")
+    if family in {"mixed", "gee"} and (weights is not None or cluster is not None):
+        raise ValueError(f"weights= and cluster= are not available for family={family!r}")
+    if re_formula is not None and family != "mixed":
+        raise ValueError(f"re_formula= only applies to family='mixed'; got family={family!r}")
+    if family == "gee" and gee_cov == "ar1" and time is None:
+        raise ValueError("gee_cov='ar1' needs time= (the wave column)")
+    extra = [c for c in (groups, weights, cluster, time) if c is not None]
+    missing_cols = [c for c in extra if c not in data.columns]
+    if missing_cols:
+        raise ValueError(f"column(s) not in data: {missing_cols}")
+    cov: str
+    if cov_type is None:
+        cov = (
+            "cluster"
+            if cluster is not None
+            else {"gaussian": "HC3", "gee": "robust"}.get(family, "nonrobust")
+        )
+    else:
+        cov = cov_type
+    if cov == "cluster" and cluster is None:
+        raise ValueError("cov_type='cluster' needs cluster= (the clustering column)")
+
+    used = list(dict.fromkeys(_formula_columns(formula, data) + extra))
+    df = data.loc[:, used].dropna().reset_index(drop=True)
+    if len(df) == 0:
+        raise ValueError(f"no complete rows for {formula!r} (after dropping missing values)")
+
+    fitter = {
+        "gaussian": _fit_gaussian,
+        "binomial": _fit_binomial,
+        "ordinal": _fit_ordinal,
+        "mixed": _fit_mixed,
+        "gee": _fit_gee,
+    }[family]
+    return fitter(
+        df,
+        formula,
+        groups=groups,
+        re_formula=re_formula,
+        weights=weights,
+        cluster=cluster,
+        cov_type=cov,
+        gee_cov=gee_cov,
+        gee_family=gee_family,
+        time=time,
+        ci_level=ci_level,
+    )
+
+
+def _fit_kwargs(df: pd.DataFrame, cov_type: str, cluster: str | None) -> dict[str, Any]:
+    if cov_type == "cluster":
+        codes = pd.factorize(df[cluster])[0]
+        return {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
+    return {"cov_type": cov_type}
+
+
+def _finish(
+    family: str,
+    formula: str,
+    res: Any,
+    coefs: pd.DataFrame,
+    msgs: list[str],
+    *,
+    n: int,
+    n_groups: float,
+    converged: bool,
+    aic: float,
+    bic: float,
+    loglik: float,
+    r2: float,
+    r2_kind: str,
+    cov_type: str,
+    vc: pd.DataFrame | None = None,
+) -> ModelResult:
+    if not converged and not any("converg" in m for m in msgs):
+        msgs = [*msgs, "The fitting algorithm did not report convergence; check the estimates."]
+    if not np.all(np.isfinite(coefs["se"].to_numpy(float))):
+        msgs = [*msgs, "Some standard errors could not be computed (NaN or infinite)."]
+    summary = summary_frame(
+        family=family,
+        formula=formula,
+        n=int(n),
+        n_groups=n_groups,
+        converged=bool(converged),
+        aic=float(aic),
+        bic=float(bic),
+        loglik=float(loglik),
+        r2=float(r2),
+        r2_kind=r2_kind,
+        cov_type=cov_type,
+        n_warnings=len(msgs),
+    )
+    return ModelResult(
+        family=family,
+        formula=formula,
+        coefficients=coefs,
+        summary=summary,
+        variance_components=vc if vc is not None else empty_variance_components(),
+        warnings=tuple(msgs),
+        fitted=res,
+    )
+
+
+def _n_clusters(df: pd.DataFrame, col: str | None) -> float:
+    return float(df[col].nunique()) if col is not None else np.nan
+
+
+def _fit_gaussian(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
+    import statsmodels.formula.api as smf
+
+    weights, cluster, cov_type = kw["weights"], kw["cluster"], kw["cov_type"]
+
+    def fit() -> Any:
+        if weights is not None:
+            model = smf.wls(formula, df, weights=df[weights].to_numpy(float))
+        else:
+            model = smf.ols(formula, df)
+        return model.fit(use_t=True, **_fit_kwargs(df, cov_type, cluster))
+
+    res, msgs = _capture(fit)
+    coefs = _tidy_from_sm(res, std=True, odds=False, ci_level=kw["ci_level"])
+    return _finish(
+        "gaussian",
+        formula,
+        res,
+        coefs,
+        msgs,
+        n=int(res.nobs),
+        n_groups=_n_clusters(df, cluster),
+        converged=True,
+        aic=res.aic,
+        bic=res.bic,
+        loglik=res.llf,
+        r2=res.rsquared,
+        r2_kind="r_squared",
+        cov_type=cov_type,
+    )
+
+
+def _fit_binomial(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    weights, cluster, cov_type = kw["weights"], kw["cluster"], kw["cov_type"]
+    extra = {} if weights is None else {"freq_weights": df[weights].to_numpy(float)}
+
+    def fit() -> Any:
+        model = smf.glm(formula, df, family=sm.families.Binomial(), **extra)
+        return model.fit(**_fit_kwargs(df, cov_type, cluster))
+
+    res, msgs = _capture(fit)
+    if np.asarray(res.model.endog).ndim != 1:
+        raise ValueError("family='binomial' needs a 0/1 (or boolean) outcome column")
+    coefs = _tidy_from_sm(res, std=False, odds=True, ci_level=kw["ci_level"])
+    converged = bool(getattr(res, "converged", True))
+    r2 = 1.0 - res.llf / res.llnull
+    n = float(np.sum(res.model.freq_weights)) if weights is not None else res.nobs
+    return _finish(
+        "binomial",
+        formula,
+        res,
+        coefs,
+        msgs,
+        n=round(n),
+        n_groups=_n_clusters(df, cluster),
+        converged=converged,
+        aic=res.aic,
+        bic=-2 * res.llf + len(res.params) * np.log(n),
+        loglik=res.llf,
+        r2=r2,
+        r2_kind="mcfadden",
+        cov_type=cov_type,
+    )
+
+
+def _ordered_outcome(df: pd.DataFrame, formula: str) -> tuple[pd.DataFrame, list[str]]:
+    lhs = formula.split("~", 1)[0].strip()
+    if lhs not in df.columns:
+        raise ValueError(f"family='ordinal' needs the outcome to be a column name; got {lhs!r}")
+    y = df[lhs]
+    if isinstance(y.dtype, pd.CategoricalDtype):
+        if not y.cat.ordered:
+            raise ValueError(
+                f"outcome {lhs!r} is an unordered Categorical; make it ordered "
+                "(pd.Categorical(..., ordered=True)) so the category order is explicit"
+            )
+        cats = [c for c in y.cat.categories if (y == c).any()]
+        ycat = pd.Categorical(y.astype(object), categories=cats, ordered=True)
+    elif pd.api.types.is_numeric_dtype(y):
+        cats = sorted(pd.unique(y))
+        ycat = pd.Categorical(y, categories=cats, ordered=True)
+    else:
+        raise ValueError(
+            f"family='ordinal' needs an ordered Categorical or numeric outcome; {lhs!r} is {y.dtype}"
+        )
+    if len(cats) < 3:
+        raise ValueError(
+            f"family='ordinal' needs at least 3 observed outcome levels; got {len(cats)}"
+        )
+    df = df.copy()
+    df[lhs] = ycat
+    return df, [str(c) for c in cats]
+
+
+def _fit_ordinal(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
+    from scipy import stats
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+    from statsmodels.tools.numdiff import approx_fprime, approx_hess3
+
+    weights, cov_type = kw["weights"], kw["cov_type"]
+    if kw["cluster"] is not None or cov_type not in {"nonrobust"}:
+        raise ValueError(
+            "family='ordinal' supports only model-based standard errors "
+            f"(cov_type='nonrobust', no cluster=); got cov_type={cov_type!r}"
+        )
+    df, levels = _ordered_outcome(df, formula)
+    w = df[weights].to_numpy(float) if weights is not None else np.ones(len(df))
+
+    class _WeightedOrdered(OrderedModel):  # type: ignore[misc]
+        # polr's case weights multiply each observation's log-likelihood
+        def loglike(self, params: np.ndarray) -> float:
+            return float(np.sum(w * self.loglikeobs(params)))
+
+        def score(self, params: np.ndarray) -> np.ndarray:
+            return approx_fprime(params, self.loglike, centered=True)
+
+        def hessian(self, params: np.ndarray) -> np.ndarray:
+            return approx_hess3(params, self.loglike)
+
+    def fit() -> Any:
+        model = _WeightedOrdered.from_formula(formula, df, distr="logit")
+        res = model.fit(method="bfgs", disp=False, maxiter=2000, gtol=1e-7)
+        # polish with Newton steps on the numerical Hessian (BFGS stops early on flat optima)
+        return model.fit(start_params=res.params, method="newton", disp=False, maxiter=50)
+
+    res, msgs = _capture(fit)
+    model = res.model
+    params = np.asarray(res.params, float)
+    k_levels = len(levels) - 1
+    nb = len(params) - k_levels
+    cov = np.asarray(res.cov_params(), float)
+    # thresholds: statsmodels uses (t1, log(t2 - t1), ...); polr reports the cut-points zeta
+    raw = params[nb:]
+    zeta = np.cumsum(np.concatenate([raw[:1], np.exp(raw[1:])]))
+    J = np.zeros((k_levels, k_levels))
+    J[:, 0] = 1.0
+    for j in range(1, k_levels):
+        J[j:, j] = np.exp(raw[j])
+    cov_t = J @ cov[nb:, nb:] @ J.T
+    est = np.concatenate([params[:nb], zeta])
+    se = np.sqrt(np.concatenate([np.diag(cov)[:nb], np.diag(cov_t)]))
+    z = stats.norm.ppf(0.5 + kw["ci_level"] / 2)
+    pval = 2 * stats.norm.sf(np.abs(est / se))
+    names = list(model.exog_names[:nb]) + [f"{a}|{b}" for a, b in itertools.pairwise(levels)]
+    kinds = ["coefficient"] * nb + ["threshold"] * k_levels
+    coefs = coefficient_frame(
+        names,
+        est,
+        se,
+        ci_low=est - z * se,
+        ci_high=est + z * se,
+        p=pval,
+        kind=kinds,
+        odds_ratio=np.array([True] * nb + [False] * k_levels),
+    )
+    # null model (thresholds only): the weighted marginal proportions
+    codes = np.asarray(df[formula.split("~", 1)[0].strip()].cat.codes)
+    tot = np.bincount(codes, weights=w, minlength=len(levels))
+    ll_null = float(np.sum(tot[tot > 0] * np.log(tot[tot > 0] / tot.sum())))
+    llf = float(model.loglike(params))
+    n = float(w.sum())
+    converged = bool(res.mle_retvals.get("converged", True))
+    k = len(params)
+    return _finish(
+        "ordinal",
+        formula,
+        res,
+        coefs,
+        msgs,
+        n=round(n),
+        n_groups=np.nan,
+        converged=converged,
+        aic=-2 * llf + 2 * k,
+        bic=-2 * llf + k * np.log(n),
+        loglik=llf,
+        r2=1 - llf / ll_null,
+        r2_kind="mcfadden",
+        cov_type=cov_type,
+    )
+
+
+def _fit_mixed(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
+    import statsmodels.formula.api as smf
+
+    groups, re_formula, cov_type = kw["groups"], kw["re_formula"], kw["cov_type"]
+    if cov_type != "nonrobust":
+        raise ValueError(f"family='mixed' reports model-based SEs only; got cov_type={cov_type!r}")
+    df = df.sort_values(groups, kind="stable").reset_index(drop=True)
+
+    def fit() -> Any:
+        model = smf.mixedlm(formula, df, groups=df[groups], re_formula=re_formula)
+        return model.fit(reml=True)
+
+    res, msgs = _capture(fit)
+    k_fe = len(res.fe_params)
+    names = list(res.model.exog_names)
+    from scipy import stats
+
+    est = np.asarray(res.fe_params, float)
+    se = np.asarray(res.bse_fe, float)
+    z = stats.norm.ppf(0.5 + kw["ci_level"] / 2)
+    pval = 2 * stats.norm.sf(np.abs(est / se))
+    std = _std_estimates(
+        names, est.copy(), np.asarray(res.model.exog, float), np.asarray(res.model.endog, float)
+    )
+    coefs = coefficient_frame(
+        names, est, se, ci_low=est - z * se, ci_high=est + z * se, p=pval, std_estimate=std
+    )
+    # variance components on lme4's scale: SDs and correlations of the random effects
+    cov_re = np.asarray(res.cov_re, float)
+    re_names = ["(Intercept)" if n == "Group" else str(n) for n in res.cov_re.columns]
+    rows: list[dict[str, Any]] = []
+    for i, a in enumerate(re_names):
+        rows.append(
+            {
+                "group": groups,
+                "term": a,
+                "term2": "",
+                "variance": cov_re[i, i],
+                "sd_cor": np.sqrt(max(cov_re[i, i], 0.0)),
+            }
+        )
+    for i in range(len(re_names)):
+        for j in range(i + 1, len(re_names)):
+            den = np.sqrt(cov_re[i, i] * cov_re[j, j])
+            rows.append(
+                {
+                    "group": groups,
+                    "term": re_names[i],
+                    "term2": re_names[j],
+                    "variance": cov_re[i, j],
+                    "sd_cor": cov_re[i, j] / den if den > 0 else np.nan,
+                }
+            )
+    rows.append(
+        {
+            "group": "Residual",
+            "term": "",
+            "term2": "",
+            "variance": res.scale,
+            "sd_cor": np.sqrt(res.scale),
+        }
+    )
+    vc = pd.DataFrame(rows, columns=["group", "term", "term2", "variance", "sd_cor"])
+    if np.any(np.diag(cov_re) < 1e-8 * max(res.scale, 1e-300)):
+        msg = (
+            "A random-effect variance was estimated at (or near) zero: the random-effects "
+            "structure is more complex than the data support (a singular fit)."
+        )
+        if msg not in msgs:
+            msgs.append(msg)
+    n = int(res.nobs)
+    k = k_fe + len(re_names) * (len(re_names) + 1) // 2 + 1
+    llf = float(res.llf)
+    return _finish(
+        "mixed",
+        formula,
+        res,
+        coefs,
+        msgs,
+        n=n,
+        n_groups=float(df[groups].nunique()),
+        converged=bool(res.converged),
+        aic=-2 * llf + 2 * k,
+        bic=-2 * llf + k * np.log(n),
+        loglik=llf,
+        r2=np.nan,
+        r2_kind="",
+        cov_type="nonrobust",
+        vc=vc,
+    )
+
+
+def _fit_gee(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    groups, gee_cov, time, cov_type = kw["groups"], kw["gee_cov"], kw["time"], kw["cov_type"]
+    _choice("cov_type (gee)", cov_type, ("robust", "naive", "bias_reduced"))
+    binom = kw["gee_family"] == "binomial"
+    # AR(1) with grid=True: the lag-1 moment estimator of statsmodels (the pairwise
+    # grid=False estimator fails to bracket its root when the autocorrelation is high)
+    struct = {
+        "exchangeable": sm.cov_struct.Exchangeable,
+        "ar1": lambda: sm.cov_struct.Autoregressive(grid=True),
+        "independence": sm.cov_struct.Independence,
+    }[gee_cov]()
+    sort_cols = [groups] + ([time] if time is not None else [])
+    df = df.sort_values(sort_cols, kind="stable").reset_index(drop=True)
+    fam = sm.families.Binomial() if binom else sm.families.Gaussian()
+
+    def fit() -> Any:
+        model = smf.gee(formula, groups, df, time=time, cov_struct=struct, family=fam)
+        return model.fit(cov_type=cov_type)
+
+    res, msgs = _capture(fit)
+    coefs = _tidy_from_sm(res, std=not binom, odds=binom, ci_level=kw["ci_level"])
+    converged = bool(res.converged) if hasattr(res, "converged") else True
+    return _finish(
+        "gee",
+        formula,
+        res,
+        coefs,
+        msgs,
+        n=int(res.nobs),
+        n_groups=float(df[groups].nunique()),
+        converged=converged,
+        aic=np.nan,
+        bic=np.nan,
+        loglik=np.nan,
+        r2=np.nan,
+        r2_kind="",
+        cov_type=cov_type,
+    )
+
+
+def _spec_get(spec: Any, key: str) -> Any:
+    if isinstance(spec, Mapping):
+        return spec.get(key)
+    return getattr(spec, key, None)
+
+
+def fit_models(study: Any) -> dict[str, ModelResult]:
+    """Fit every model named in a study's specification on its scores.
+
+    Parameters
+    ----------
+    study : Study
+        Any object with ``study.spec.models`` (entries with ``name, formula, family, groups,
+        re_formula`` and optionally ``cluster``, as attributes or mapping keys) and
+        ``study.scores`` (a DataFrame, one row per respondent × wave).
+
+    Returns
+    -------
+    dict of str to ModelResult
+        Keyed by model name, in the order of the specification. A model that cannot be fitted
+        raises; convergence problems are reported in each result's ``warnings``.
+
+    See Also
+    --------
+    fit_model
+    """
+    models = getattr(getattr(study, "spec", None), "models", None)
+    if models is None:
+        raise TypeError("study must have .spec.models and .scores (a stigma_analysis Study)")
+    data = study.scores
+    out: dict[str, ModelResult] = {}
+    for spec in models:
+        name = _spec_get(spec, "name")
+        out[str(name)] = fit_model(
+            data,
+            _spec_get(spec, "formula"),
+            family=_spec_get(spec, "family") or "gaussian",
+            groups=_spec_get(spec, "groups"),
+            re_formula=_spec_get(spec, "re_formula"),
+            cluster=_spec_get(spec, "cluster"),
+        )
+    return out

@@ -1,0 +1,178 @@
+"""mediation / moderation: closed-form OLS, pingouin, and the vectorised bootstrap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from stigma_analysis.models import MEDIATION_COLUMNS, MODERATION_COLUMNS, mediation, moderation
+
+
+def _data(seed: int = 5, n: int = 300) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rejection = rng.normal(size=n)
+    age = rng.normal(30, 8, n)
+    site = rng.choice(["A", "B", "C"], n)
+    stigma = 0.5 * rejection + 0.01 * age + rng.normal(size=n)
+    wellbeing = -0.4 * stigma - 0.1 * rejection + 0.3 * (site == "B") + rng.normal(size=n)
+    return pd.DataFrame(
+        {"rejection": rejection, "stigma": stigma, "wellbeing": wellbeing, "age": age, "site": site}
+    )
+
+
+def _lstsq(Z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.linalg.lstsq(Z, y, rcond=None)[0]
+
+
+def test_point_estimates_equal_closed_form_ols() -> None:
+    d = _data()
+    res = mediation(d, x="rejection", m="stigma", y="wellbeing", covariates=["age"], n_boot=200)
+    assert list(res.columns) == list(MEDIATION_COLUMNS)
+    assert list(res["path"]) == ["a", "b", "direct", "total", "indirect"]
+    one = np.ones(len(d))
+    x, m, y, c = (d[k].to_numpy() for k in ("rejection", "stigma", "wellbeing", "age"))
+    a = _lstsq(np.column_stack([one, x, c]), m)[1]
+    full = _lstsq(np.column_stack([one, x, m, c]), y)
+    total = _lstsq(np.column_stack([one, x, c]), y)[1]
+    est = res.set_index("path")["estimate"]
+    np.testing.assert_allclose(
+        est[["a", "b", "direct", "total", "indirect"]],
+        [a, full[2], full[1], total, a * full[2]],
+        rtol=1e-10,
+    )
+    # OLS identity: total = direct + indirect
+    np.testing.assert_allclose(est["total"], est["direct"] + est["indirect"], rtol=1e-10)
+
+
+@pytest.mark.parametrize("covar", [None, ["W1"], ["W1", "W2"]])
+def test_point_estimates_equal_pingouin(covar: list[str] | None) -> None:
+    import pingouin as pg
+
+    d = pg.read_dataset("mediation")
+    ours = mediation(d, x="X", m="M", y="Y", covariates=covar or (), n_boot=200)
+    theirs = pg.mediation_analysis(d, x="X", m="M", y="Y", covar=covar, n_boot=200, seed=1)
+    t = theirs.set_index("path")["coef"]
+    o = ours.set_index("path")
+    # pingouin's "Y ~ M" row regresses y on m without x, so it is not the b path
+    np.testing.assert_allclose(o.loc["a", "estimate"], t["M ~ X"], atol=1e-8)
+    np.testing.assert_allclose(o.loc["direct", "estimate"], t["Direct"], atol=1e-8)
+    np.testing.assert_allclose(o.loc["total", "estimate"], t["Total"], atol=1e-8)
+    np.testing.assert_allclose(o.loc["indirect", "estimate"], t["Indirect"], atol=1e-8)
+    se = theirs.set_index("path")["se"]
+    np.testing.assert_allclose(o.loc["a", "se"], se["M ~ X"], rtol=1e-8)
+    np.testing.assert_allclose(o.loc["direct", "se"], se["Direct"], rtol=1e-8)
+
+
+def test_bootstrap_equals_loop_over_resamples() -> None:
+    """The batched normal equations reproduce resample-by-resample lstsq with the same draws."""
+    d = _data(n=80)
+    seed, B = 11, 300
+    res = mediation(
+        d, x="rejection", m="stigma", y="wellbeing", covariates=["age", "site"], n_boot=B, seed=seed
+    )
+    W = np.random.default_rng(seed).multinomial(len(d), np.full(len(d), 1 / len(d)), size=B)
+    one = np.ones(len(d))
+    x, m, y, c = (d[k].to_numpy() for k in ("rejection", "stigma", "wellbeing", "age"))
+    b_, c_ = (d.site == "B").to_numpy(float), (d.site == "C").to_numpy(float)
+    Za = np.column_stack([one, x, c, b_, c_])
+    Zy = np.column_stack([one, x, m, c, b_, c_])
+    boot = []
+    for w in W:
+        idx = np.repeat(np.arange(len(d)), w)
+        a = _lstsq(Za[idx], m[idx])[1]
+        fy = _lstsq(Zy[idx], y[idx])
+        tot = _lstsq(Za[idx], y[idx])[1]
+        boot.append([a, fy[2], fy[1], tot, a * fy[2]])
+    boot = np.array(boot)
+    np.testing.assert_allclose(res["boot_se"], boot.std(axis=0, ddof=1), rtol=1e-8)
+    pct = np.quantile(boot, [0.025, 0.975], axis=0)
+    np.testing.assert_allclose(res["ci_low_percentile"], pct[0], rtol=1e-8)
+    np.testing.assert_allclose(res["ci_high_percentile"], pct[1], rtol=1e-8)
+    # BCa from its definition, with the jackknife computed by refitting n times
+    est = res["estimate"].to_numpy()
+    jack = []
+    for i in range(len(d)):
+        keep = np.arange(len(d)) != i
+        a = _lstsq(Za[keep], m[keep])[1]
+        fy = _lstsq(Zy[keep], y[keep])
+        tot = _lstsq(Za[keep], y[keep])[1]
+        jack.append([a, fy[2], fy[1], tot, a * fy[2]])
+    jack = np.array(jack)
+    dd = jack.mean(axis=0) - jack
+    acc = (dd**3).sum(axis=0) / (6 * ((dd**2).sum(axis=0)) ** 1.5)
+    z0 = stats.norm.ppf((boot < est).mean(axis=0))
+    for j in range(5):
+        lo, hi = (
+            stats.norm.cdf(z0[j] + (z0[j] + z) / (1 - acc[j] * (z0[j] + z)))
+            for z in stats.norm.ppf([0.025, 0.975])
+        )
+        np.testing.assert_allclose(res.loc[j, "ci_low_bca"], np.quantile(boot[:, j], lo), rtol=1e-8)
+        np.testing.assert_allclose(
+            res.loc[j, "ci_high_bca"], np.quantile(boot[:, j], hi), rtol=1e-8
+        )
+    ind = res.set_index("path").loc["indirect"]
+    assert ind["ci_method"] == "bca"
+    assert ind["ci_low"] == ind["ci_low_bca"]
+    assert ind["se"] == ind["boot_se"]
+    p = 2 * min((boot[:, 4] > 0).sum(), (boot[:, 4] < 0).sum()) / B
+    assert ind["p"] == min(p, 1.0)
+
+
+def test_seed_reproducible_and_percentile_option() -> None:
+    d = _data()
+    a = mediation(d, x="rejection", m="stigma", y="wellbeing", n_boot=500, seed=3)
+    b = mediation(d, x="rejection", m="stigma", y="wellbeing", n_boot=500, seed=3)
+    pd.testing.assert_frame_equal(a, b)
+    c = mediation(d, x="rejection", m="stigma", y="wellbeing", n_boot=500, seed=3, ci="percentile")
+    assert c.loc[4, "ci_low"] == c.loc[4, "ci_low_percentile"]
+    assert c.loc[4, "ci_method"] == "percentile"
+
+
+def test_missing_rows_dropped_and_errors() -> None:
+    d = _data()
+    d.loc[:4, "stigma"] = np.nan
+    res = mediation(d, x="rejection", m="stigma", y="wellbeing", n_boot=200)
+    assert (res["n"] == len(d) - 5).all()
+    with pytest.raises(ValueError, match="not in data"):
+        mediation(d, x="nope", m="stigma", y="wellbeing")
+    with pytest.raises(ValueError, match="n_boot"):
+        mediation(d, x="rejection", m="stigma", y="wellbeing", n_boot=10)
+    with pytest.raises(ValueError, match="ci must be"):
+        mediation(d, x="rejection", m="stigma", y="wellbeing", ci="normal")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="numeric"):
+        mediation(d, x="site", m="stigma", y="wellbeing")
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC3"])
+def test_moderation_simple_slopes_match_statsmodels(cov_type: str) -> None:
+    import statsmodels.formula.api as smf
+
+    d = _data()
+    res = moderation(
+        d, x="stigma", w="rejection", y="wellbeing", covariates=["age"], cov_type=cov_type
+    )  # type: ignore[arg-type]
+    assert list(res.columns) == list(MODERATION_COLUMNS)
+    fit = smf.ols("wellbeing ~ stigma + rejection + stigma:rejection + age", d).fit(
+        cov_type=cov_type, use_t=True
+    )
+    coef = res[res["term"] != "simple_slope"]
+    np.testing.assert_allclose(coef["estimate"], fit.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(coef["se"], fit.bse.to_numpy(), rtol=1e-10)
+    slopes = res[res["term"] == "simple_slope"]
+    w = d["rejection"]
+    np.testing.assert_allclose(
+        slopes["w_value"], [w.mean() - w.std(), w.mean(), w.mean() + w.std()]
+    )
+    for _, row in slopes.iterrows():
+        L = np.array([0, 1, 0, row["w_value"], 0])
+        t = fit.t_test(L)
+        np.testing.assert_allclose(row["estimate"], float(np.squeeze(t.effect)), rtol=1e-10)
+        np.testing.assert_allclose(row["se"], float(np.squeeze(t.sd)), rtol=1e-10)
+        np.testing.assert_allclose(row["p"], float(np.squeeze(t.pvalue)), rtol=1e-8)
+
+
+def test_moderation_custom_values() -> None:
+    res = moderation(_data(), x="stigma", w="rejection", y="wellbeing", at=[-1, 0, 2])
+    assert list(res.loc[res.term == "simple_slope", "w_value"]) == [-1, 0, 2]

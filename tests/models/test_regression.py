@@ -1,0 +1,282 @@
+"""fit_model / fit_models: outside references (lme4, MASS) and behaviour of each family."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stigma_analysis.models import (
+    COEFFICIENT_COLUMNS,
+    SUMMARY_COLUMNS,
+    VARIANCE_COMPONENT_COLUMNS,
+    fit_model,
+    fit_models,
+)
+from tests.conftest import RESULTS
+
+DATA = RESULTS.parent / "data"
+
+
+def _ref(name: str) -> dict:
+    with open(RESULTS / name, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@pytest.fixture(scope="module")
+def sleepstudy() -> pd.DataFrame:
+    return pd.read_csv(DATA / "sleepstudy.csv")
+
+
+@pytest.fixture(scope="module")
+def housing() -> pd.DataFrame:
+    h = pd.read_csv(DATA / "housing.csv")
+    levels = {
+        "Sat": ["Low", "Medium", "High"],
+        "Infl": ["Low", "Medium", "High"],
+        "Type": ["Tower", "Apartment", "Atrium", "Terrace"],
+        "Cont": ["Low", "High"],
+    }
+    for col, lv in levels.items():
+        h[col] = pd.Categorical(h[col], categories=lv, ordered=col == "Sat")
+    return h
+
+
+def _survey(seed: int = 1, n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    site = rng.choice(["A", "B", "C"], n)
+    stigma = rng.normal(2.35, 0.55, n)
+    age = rng.normal(30, 8, n)
+    support = 4.5 - 0.6 * stigma + 0.3 * (site == "B") + rng.normal(0, 1, n)
+    lin = -2 + 0.8 * stigma
+    return pd.DataFrame(
+        {
+            "support": support,
+            "stigma": stigma,
+            "age": age,
+            "site": site,
+            "depressed": (rng.uniform(size=n) < 1 / (1 + np.exp(-lin))).astype(int),
+        }
+    )
+
+
+def test_mixed_matches_lme4_sleepstudy(sleepstudy: pd.DataFrame) -> None:
+    ref = _ref("lme4_sleepstudy.json")
+    res = fit_model(
+        sleepstudy, "Reaction ~ Days", family="mixed", groups="Subject", re_formula="~Days"
+    )
+    c = res.coefficients
+    # REML optimisers differ (lme4 bobyqa vs statsmodels BFGS): agreement to ~1e-6 observed
+    np.testing.assert_allclose(c["estimate"], ref["fixed"]["estimate"], rtol=1e-4)
+    np.testing.assert_allclose(c["se"], ref["fixed"]["se"], rtol=1e-4)
+    vc = res.variance_components
+    assert list(vc.columns) == list(VARIANCE_COMPONENT_COLUMNS)
+    sd = vc.set_index(["group", "term", "term2"])["sd_cor"]
+    np.testing.assert_allclose(sd[("Subject", "(Intercept)", "")], ref["sd_intercept"], rtol=1e-3)
+    np.testing.assert_allclose(sd[("Subject", "Days", "")], ref["sd_days"], rtol=1e-3)
+    np.testing.assert_allclose(
+        sd[("Subject", "(Intercept)", "Days")], ref["cor_intercept_days"], atol=1e-3
+    )
+    np.testing.assert_allclose(sd[("Residual", "", "")], ref["sd_residual"], rtol=1e-3)
+    s = res.summary.iloc[0]
+    np.testing.assert_allclose(s["loglik"], ref["loglik_reml"], rtol=1e-6)
+    assert s["n"] == ref["n"]
+    assert s["n_groups"] == ref["n_groups"]
+    assert s["converged"]
+    assert res.warnings == ()
+
+
+def test_ordinal_matches_mass_polr_housing(housing: pd.DataFrame) -> None:
+    ref = _ref("mass_housing.json")
+    res = fit_model(housing, "Sat ~ Infl + Type + Cont", family="ordinal", weights="Freq")
+    c = res.coefficients
+    coef = c[c["kind"] == "coefficient"]
+    thr = c[c["kind"] == "threshold"]
+    # polr stops BFGS at reltol 1.5e-8: its estimates are good to ~1e-6, hence 1e-4
+    np.testing.assert_allclose(coef["estimate"], ref["coef"]["estimate"], atol=1e-4)
+    np.testing.assert_allclose(thr["estimate"], ref["zeta"]["estimate"], atol=1e-4)
+    assert list(thr["term"]) == ref["zeta"]["term"]
+    # SEs from numerical Hessians on both sides (optimHess vs statsmodels numdiff)
+    np.testing.assert_allclose(coef["se"], ref["coef"]["se"], rtol=1e-3)
+    np.testing.assert_allclose(thr["se"], ref["zeta"]["se"], rtol=1e-3)
+    np.testing.assert_allclose(coef["odds_ratio"], np.exp(coef["estimate"]), rtol=1e-12)
+    assert thr["odds_ratio"].isna().all()
+    s = res.summary.iloc[0]
+    np.testing.assert_allclose(s["loglik"], ref["loglik"], rtol=1e-7)
+    np.testing.assert_allclose(s["aic"], ref["aic"], rtol=1e-7)
+    assert s["n"] == ref["n"]
+
+
+def test_ordinal_numeric_outcome_equals_categorical(housing: pd.DataFrame) -> None:
+    h = housing.copy()
+    h["sat_num"] = h["Sat"].cat.codes + 1
+    a = fit_model(housing, "Sat ~ Infl + Cont", family="ordinal", weights="Freq").coefficients
+    b = fit_model(h, "sat_num ~ Infl + Cont", family="ordinal", weights="Freq").coefficients
+    np.testing.assert_allclose(a["estimate"], b["estimate"], rtol=1e-6)
+    assert list(b["term"][-2:]) == ["1|2", "2|3"]
+
+
+def test_gaussian_hc3_and_std_estimate() -> None:
+    import statsmodels.formula.api as smf
+
+    d = _survey()
+    res = fit_model(d, "support ~ stigma + age + C(site)", family="gaussian")
+    sm = smf.ols("support ~ stigma + age + C(site)", d).fit(cov_type="HC3", use_t=True)
+    c = res.coefficients.set_index("term")
+    np.testing.assert_allclose(c["estimate"], sm.params[c.index], rtol=1e-10)
+    np.testing.assert_allclose(c["se"], sm.bse[c.index], rtol=1e-10)
+    # HC3 by the formula: (X'X)^-1 X' diag(e_i^2 / (1 - h_i)^2) X (X'X)^-1
+    X, e = sm.model.exog, sm.resid.to_numpy()
+    G = np.linalg.inv(X.T @ X)
+    h = np.einsum("ij,jk,ik->i", X, G, X)
+    V = G @ (X.T * (e / (1 - h)) ** 2) @ X @ G
+    assert list(c.index) == list(sm.params.index)
+    np.testing.assert_allclose(c["se"].to_numpy(), np.sqrt(np.diag(V)), rtol=1e-10)
+    # std_estimate = b * sd(x) / sd(y): the slope after z-scoring x and y
+    z = d.assign(
+        support=(d.support - d.support.mean()) / d.support.std(),
+        stigma=(d.stigma - d.stigma.mean()) / d.stigma.std(),
+        age=(d.age - d.age.mean()) / d.age.std(),
+    )
+    zs = smf.ols("support ~ stigma + age + C(site)", z).fit()
+    np.testing.assert_allclose(c.loc["stigma", "std_estimate"], zs.params["stigma"], rtol=1e-10)
+    assert np.isnan(c.loc["Intercept", "std_estimate"])
+    assert np.isnan(c.loc["C(site)[T.B]", "std_estimate"])
+    assert c["odds_ratio"].isna().all()
+    s = res.summary.iloc[0]
+    assert s["cov_type"] == "HC3"
+    assert s["r2_kind"] == "r_squared"
+    np.testing.assert_allclose(s["r2"], sm.rsquared, rtol=1e-12)
+
+
+def test_gaussian_cluster_robust(sleepstudy: pd.DataFrame) -> None:
+    import statsmodels.formula.api as smf
+
+    res = fit_model(sleepstudy, "Reaction ~ Days", cluster="Subject")
+    codes = pd.factorize(sleepstudy["Subject"])[0]
+    sm = smf.ols("Reaction ~ Days", sleepstudy).fit(
+        cov_type="cluster", cov_kwds={"groups": codes}, use_t=True
+    )
+    np.testing.assert_allclose(res.coefficients["se"], sm.bse, rtol=1e-10)
+    np.testing.assert_allclose(res.coefficients["ci_low"], sm.conf_int()[0], rtol=1e-10)
+    assert res.summary.iloc[0]["n_groups"] == 18
+    assert res.summary.iloc[0]["cov_type"] == "cluster"
+
+
+def test_binomial_odds_ratios() -> None:
+    import statsmodels.formula.api as smf
+
+    d = _survey(2)
+    res = fit_model(d, "depressed ~ stigma + age", family="binomial")
+    sm = smf.logit("depressed ~ stigma + age", d).fit(disp=0)
+    c = res.coefficients
+    np.testing.assert_allclose(c["estimate"], sm.params, rtol=1e-6)
+    np.testing.assert_allclose(c["se"], sm.bse, rtol=1e-5)
+    np.testing.assert_allclose(c["odds_ratio"], np.exp(sm.params), rtol=1e-6)
+    np.testing.assert_allclose(c["odds_ratio_ci_low"], np.exp(sm.conf_int()[0]), rtol=1e-5)
+    assert c["std_estimate"].isna().all()
+    np.testing.assert_allclose(res.summary.iloc[0]["r2"], sm.prsquared, rtol=1e-6)
+
+
+@pytest.mark.parametrize("gee_cov", ["exchangeable", "ar1", "independence"])
+def test_gee_families(sleepstudy: pd.DataFrame, gee_cov: str) -> None:
+    res = fit_model(
+        sleepstudy, "Reaction ~ Days", family="gee", groups="Subject", gee_cov=gee_cov, time="Days"
+    )
+    c = res.coefficients
+    assert list(c.columns) == list(COEFFICIENT_COLUMNS)
+    # the slope is estimated consistently under any working correlation
+    assert 9 < c.loc[1, "estimate"] < 12
+    assert res.summary.iloc[0]["cov_type"] == "robust"
+    assert res.summary.iloc[0]["n_groups"] == 18
+
+
+def test_schema_is_fixed_across_families(sleepstudy: pd.DataFrame, housing: pd.DataFrame) -> None:
+    d = _survey()
+    results = [
+        fit_model(d, "support ~ stigma", family="gaussian"),
+        fit_model(d, "depressed ~ stigma", family="binomial"),
+        fit_model(housing, "Sat ~ Infl", family="ordinal", weights="Freq"),
+        fit_model(sleepstudy, "Reaction ~ Days", family="mixed", groups="Subject"),
+        fit_model(sleepstudy, "Reaction ~ Days", family="gee", groups="Subject"),
+    ]
+    for r in results:
+        assert list(r.coefficients.columns) == list(COEFFICIENT_COLUMNS)
+        assert list(r.summary.columns) == list(SUMMARY_COLUMNS)
+        assert list(r.variance_components.columns) == list(VARIANCE_COMPONENT_COLUMNS)
+        assert list(r.to_frame().columns[:2]) == ["family", "formula"]
+
+
+def test_singular_mixed_fit_is_reported_not_warned() -> None:
+    # no between-subject variation at all: the random-intercept variance is 0 (singular fit)
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"id": np.repeat(np.arange(30), 3), "wave": np.tile([1, 2, 3], 30)})
+    d["y"] = 0.5 * d["wave"] + rng.normal(size=len(d))
+    res = fit_model(d, "y ~ wave", family="mixed", groups="id")
+    assert any("singular" in w or "zero" in w for w in res.warnings)
+    assert res.summary.iloc[0]["n_warnings"] == len(res.warnings)
+
+
+def test_listwise_deletion_counts_rows() -> None:
+    d = _survey()
+    d.loc[:9, "stigma"] = np.nan
+    d.loc[5:14, "age"] = np.nan
+    d.loc[100, "site"] = np.nan  # a column the formula does not use: ignored
+    res = fit_model(d, "support ~ stigma + age", family="gaussian")
+    assert res.summary.iloc[0]["n"] == len(d) - 15
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"family": "poisson"}, "family must be one of"),
+        ({"family": "mixed"}, "needs groups="),
+        ({"family": "gee", "groups": "site", "gee_cov": "ar1"}, "needs time="),
+        ({"family": "gee", "groups": "site", "gee_cov": "toeplitz"}, "gee_cov must be one of"),
+        ({"re_formula": "~age"}, "only applies to family='mixed'"),
+        ({"weights": "nope"}, "not in data"),
+        ({"cov_type": "cluster"}, "needs cluster="),
+    ],
+)
+def test_bad_arguments(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        fit_model(_survey(), "support ~ stigma", **kwargs)
+
+
+def test_bad_data_type() -> None:
+    with pytest.raises(TypeError, match="pandas DataFrame"):
+        fit_model({"a": [1]}, "a ~ b")  # type: ignore[arg-type]
+
+
+def test_fit_models_duck_typed_study(sleepstudy: pd.DataFrame) -> None:
+    d = sleepstudy.rename(columns={"Subject": "resp_id", "Days": "wave"})
+    models = [
+        SimpleNamespace(
+            name="ols", formula="Reaction ~ wave", family="gaussian", groups=None, re_formula=None
+        ),
+        {
+            "name": "lmm",
+            "formula": "Reaction ~ wave",
+            "family": "mixed",
+            "groups": "resp_id",
+            "re_formula": "~wave",
+        },
+        SimpleNamespace(
+            name="gee",
+            formula="Reaction ~ wave",
+            family="gee",
+            groups="resp_id",
+            re_formula=None,
+            cluster=None,
+        ),
+    ]
+    study = SimpleNamespace(spec=SimpleNamespace(models=models), scores=d)
+    out = fit_models(study)
+    assert list(out) == ["ols", "lmm", "gee"]
+    assert out["lmm"].family == "mixed"
+    assert len(out["lmm"].variance_components) == 4
+    with pytest.raises(TypeError, match=r"spec\.models"):
+        fit_models(object())
