@@ -10,15 +10,24 @@ their names and come first. Results are not yet safe to publish: pass them throu
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from stigma_analysis.errors import DataValidationError
+from stigma_analysis._evaluation_attrition import BASELINE_COLUMNS, AttritionResult, attrition
+from stigma_analysis._evaluation_common import (
+    _as_tuple,
+    _check_choice,
+    _check_level,
+    _grouped,
+    _pairs,
+    _require,
+    _resolve_waves,
+    _z,
+)
+from stigma_analysis._evaluation_mixed import ArmByWaveResult, arm_by_wave
 from stigma_analysis.reliability import (
     reliable_change_index,
     reliable_change_threshold,
@@ -26,6 +35,10 @@ from stigma_analysis.reliability import (
 )
 
 __all__ = [
+    "BASELINE_COLUMNS",
+    "CATEGORIES",
+    "COUNT_COLUMNS",
+    "PRE_POST_COLUMNS",
     "ArmByWaveResult",
     "AttritionResult",
     "arm_by_wave",
@@ -65,92 +78,6 @@ COUNT_COLUMNS = (
     "pct_unchanged",
     "pct_deteriorated",
 )
-
-
-# --------------------------------------------------------------------------- helpers
-def _as_tuple(by: str | Sequence[str] | None, name: str) -> tuple[str, ...]:
-    if by is None:
-        return ()
-    if isinstance(by, str):
-        return (by,)
-    out = tuple(by)
-    if not all(isinstance(b, str) for b in out):
-        raise TypeError(f"{name} must be a column name or a sequence of column names, got {by!r}")
-    return out
-
-
-def _require(data: Any, columns: Sequence[str], what: str = "data") -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ValueError(
-            f"{what} has no column(s) {missing}; available: {list(map(str, data.columns))}"
-        )
-
-
-def _check_level(value: float, name: str) -> float:
-    if not isinstance(value, int | float) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
-    return float(value)
-
-
-def _check_choice(value: str, name: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-
-
-def _z(level: float) -> float:
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(0.5 + level / 2)
-
-
-def _check_unique(data: pd.DataFrame, id: str, wave: str) -> None:
-    dup = data.duplicated([id, wave], keep=False)
-    if dup.any():
-        rows = np.flatnonzero(dup.to_numpy())
-        cases = pd.DataFrame(
-            {
-                "file": None,
-                "row": rows,
-                "column": id,
-                "value": data[id].to_numpy()[rows],
-                "reason": f"respondent appears more than once in the same {wave}",
-            }
-        )
-        raise DataValidationError(f"duplicate ({id}, {wave}) rows", cases)
-
-
-def _resolve_waves(data: pd.DataFrame, wave: str, pre: Any, post: Any) -> tuple[Any, Any]:
-    waves = pd.unique(data[wave].dropna())
-    if pre not in set(waves):
-        raise ValueError(f"pre={pre!r} is not a value of column {wave!r}; found {sorted(waves)}")
-    if post is None:
-        post = max(waves)
-    elif post not in set(waves):
-        raise ValueError(f"post={post!r} is not a value of column {wave!r}; found {sorted(waves)}")
-    if post == pre:
-        raise ValueError(f"pre and post must be different waves, both are {pre!r}")
-    return pre, post
-
-
-def _pairs(
-    data: pd.DataFrame, *, score: str, id: str, wave: str, pre: Any, post: Any, by: tuple[str, ...]
-) -> pd.DataFrame:
-    """Respondents with a score at both waves: by..., id, pre, post (groups from the pre row)."""
-    _check_unique(data, id, wave)
-    base = data.loc[data[wave] == pre, [*by, id, score]].rename(columns={score: "pre"})
-    follow = data.loc[data[wave] == post, [id, score]].rename(columns={score: "post"})
-    both = base.merge(follow, on=id, how="inner", validate="one_to_one")
-    both = both.dropna(subset=["pre", "post"])
-    both["pre"] = both["pre"].astype(float)
-    both["post"] = both["post"].astype(float)
-    return both.reset_index(drop=True)
-
-
-def _grouped(frame: pd.DataFrame, by: tuple[str, ...]) -> Any:
-    return frame.groupby(list(by), observed=True, sort=True, dropna=False)
 
 
 # --------------------------------------------------------------------------- pre/post
@@ -213,6 +140,18 @@ def pre_post(
 
     Checked against: R 4.2.2 ``t.test(paired = TRUE)`` to 1e-10 and Lakens' (2013) worked
     example (d_z = 1.50, d_av = 1.13), tests/results/evaluation_prepost.R.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stigma_analysis import evaluation as ev
+    >>> arm = ["intervention", "intervention", "comparison", "comparison"]
+    >>> scores = pd.DataFrame({"resp_id": [1, 2, 3, 4] * 2, "wave": [1] * 4 + [2] * 4,
+    ...                        "arm": arm * 2, "ismi": [2.8, 2.5, 3.1, 2.0, 2.1, 2.4, 3.3, 2.0]})
+    >>> out = ev.pre_post(scores, score="ismi", id="resp_id")
+    >>> out[["n", "mean_change", "ci_low", "ci_high", "p", "cohen_dz"]].round(3)
+       n  mean_change  ci_low  ci_high      p  cohen_dz
+    0  4        -0.15  -0.766    0.466  0.495    -0.387
     """
     from scipy import stats
 
@@ -317,6 +256,22 @@ def reliable_change(
 
     Checked against: a hand computation of Jacobson & Truax's formula (tests/test_evaluation.py)
     and synthetic data where the improved share is known by construction.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stigma_analysis import evaluation as ev
+    >>> arm = ["intervention", "intervention", "comparison", "comparison"]
+    >>> scores = pd.DataFrame({"resp_id": [1, 2, 3, 4] * 2, "wave": [1] * 4 + [2] * 4,
+    ...                        "arm": arm * 2, "ismi": [2.8, 2.5, 3.1, 2.0, 2.1, 2.4, 3.3, 2.0]})
+    >>> rc = ev.reliable_change(scores, score="ismi", id="resp_id", reliability=0.9,
+    ...                         direction="lower_is_better", by="arm")
+    >>> rc[["arm", "resp_id", "change", "rci", "category"]].round(2)
+                arm  resp_id  change   rci   category
+    0  intervention        1    -0.7 -3.34   improved
+    1  intervention        2    -0.1 -0.48  unchanged
+    2    comparison        3     0.2  0.95  unchanged
+    3    comparison        4     0.0  0.00  unchanged
     """
     by = _as_tuple(by, "by")
     _require(data, [score, id, wave, *by])
@@ -375,6 +330,17 @@ def reliable_change_counts(
 
     Checked against: synthetic data with a known number of improvers per group
     (tests/test_evaluation.py).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stigma_analysis.evaluation import reliable_change_counts
+    >>> classified = pd.DataFrame({"arm": ["a", "a", "b"],
+    ...                            "category": ["improved", "unchanged", "unchanged"]})
+    >>> reliable_change_counts(classified, by="arm")[["arm", "n", "improved", "pct_improved"]]
+      arm  n  improved  pct_improved
+    0   a  2         1          50.0
+    1   b  1         0           0.0
     """
     by = _as_tuple(by, "by")
     if isinstance(classified, pd.DataFrame) and "category" in classified.columns:
@@ -415,6 +381,12 @@ def wilson_interval(k: Any, n: Any, *, ci_level: float = 0.95) -> tuple[Any, Any
 
     Checked against: R 4.2.2 ``prop.test(k, n, correct = FALSE)$conf.int`` and statsmodels
     ``proportion_confint(method="wilson")`` to 1e-10.
+
+    Examples
+    --------
+    >>> from stigma_analysis.evaluation import wilson_interval
+    >>> [round(x, 4) for x in wilson_interval(39, 100)]
+    [0.3002, 0.488]
     """
     z = _z(_check_level(ci_level, "ci_level"))
     k = np.asarray(k, dtype=float)
@@ -426,6 +398,8 @@ def wilson_interval(k: Any, n: Any, *, ci_level: float = 0.95) -> tuple[Any, Any
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
         low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
         high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+    if low.ndim == 0:
+        return float(low), float(high)
     return low, high
 
 
@@ -475,6 +449,19 @@ def threshold_attainment(
 
     Checked against: R 4.2.2 ``prop.test(k, n, correct = FALSE)$conf.int`` to 1e-10
     (tests/results/evaluation_wilson.R).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stigma_analysis import evaluation as ev
+    >>> arm = ["intervention", "intervention", "comparison", "comparison"]
+    >>> scores = pd.DataFrame({"resp_id": [1, 2, 3, 4] * 2, "wave": [1] * 4 + [2] * 4,
+    ...                        "arm": arm * 2, "ismi": [2.8, 2.5, 3.1, 2.0, 2.1, 2.4, 3.3, 2.0]})
+    >>> ev.threshold_attainment(scores, score="ismi", cutoff=2.5,
+    ...                         direction="at_or_above").round(3)
+       wave  n  k  share  ci_low  ci_high
+    0     1  4  3   0.75   0.301    0.954
+    1     2  4  1   0.25   0.046    0.699
     """
     by = _as_tuple(by, "by")
     _require(data, [score, wave, *by])
@@ -494,452 +481,3 @@ def threshold_attainment(
         out["share"] = np.where(n > 0, out["k"] / n, np.nan)
     out["ci_low"], out["ci_high"] = wilson_interval(out["k"], n, ci_level=ci_level)
     return out.loc[:, [*by, wave, "n", "k", "share", "ci_low", "ci_high"]]
-
-
-# --------------------------------------------------------------------------- arm x wave
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ArmByWaveResult:
-    """Linear mixed model ``score ~ arm * wave + (1 | id)`` for a two-or-more-arm evaluation.
-
-    Attributes
-    ----------
-    coefficients : pandas.DataFrame
-        ``term, estimate, se, ci_low, ci_high, p`` (Wald, normal reference). Terms:
-        ``intercept`` (reference arm at baseline), ``<arm>[a]`` (arm difference at baseline),
-        ``<wave>[w]`` (change from baseline in the reference arm), ``<arm>[a]:<wave>[w]``.
-    contrasts : pandas.DataFrame
-        ``arm, wave, change_reference, change_arm, estimate, se, ci_low, ci_high, p``: for each
-        non-reference arm and follow-up wave, the change from baseline in each arm and their
-        difference (arm minus reference; the arm x wave interaction).
-    variance_components : pandas.DataFrame
-        ``component, estimate``: ``respondent_intercept_var`` and ``residual_var`` (REML).
-    n_obs, n_groups : int
-        Rows and respondents used.
-    reference_arm, baseline_wave
-        The reference levels.
-    converged : bool
-        The optimiser's convergence flag.
-    warnings : tuple of str
-        Every warning raised while fitting (convergence, boundary), captured here instead of
-        being emitted.
-    """
-
-    coefficients: pd.DataFrame
-    contrasts: pd.DataFrame
-    variance_components: pd.DataFrame
-    n_obs: int
-    n_groups: int
-    reference_arm: Any
-    baseline_wave: Any
-    converged: bool
-    warnings: tuple[str, ...]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The coefficient table."""
-        return self.coefficients.copy()
-
-
-def arm_by_wave(
-    data: pd.DataFrame,
-    *,
-    score: str,
-    id: str,
-    arm: str = "arm",
-    wave: str = "wave",
-    reference_arm: Any = "comparison",
-    baseline_wave: Any = None,
-    ci_level: float = 0.95,
-) -> ArmByWaveResult:
-    """Compare arms over waves with a random-intercept linear mixed model (REML).
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Long scores: one row per respondent x wave; rows with a missing score are dropped
-        (the model uses every available wave, valid under missing at random).
-    score, id : str
-        Score and respondent id columns.
-    arm : str, default "arm"
-        The arm column.
-    wave : str, default "wave"
-        The wave column (treated as categorical: no shape imposed on the trajectory).
-    reference_arm : default "comparison"
-        The arm every other arm is compared against.
-    baseline_wave : optional
-        The reference wave; default the first wave.
-    ci_level : float, default 0.95
-
-    Returns
-    -------
-    ArmByWaveResult
-        Coefficients, arm x wave contrasts, variance components, convergence and warnings.
-
-    Notes
-    -----
-    :math:`y_{ij} = \\beta_0 + \\sum_a \\alpha_a A_{ai} + \\sum_w \\tau_w W_{wj} + \\sum_{a,w}
-    \\gamma_{aw} A_{ai} W_{wj} + u_i + e_{ij}`, :math:`u_i \\sim N(0, \\sigma_u^2)`,
-    :math:`e_{ij} \\sim N(0, \\sigma^2)`, fitted by REML with ``statsmodels`` MixedLM.
-    :math:`\\gamma_{aw}` is the difference between arm *a* and the reference arm in the change
-    from baseline to wave *w* (the programme effect, difference in differences). Intervals are
-    Wald intervals on the normal distribution.
-
-    Checked against: R 4.2.2 ``lme4::lmer(y ~ arm * factor(wave) + (1 | id), REML = TRUE)``
-    (lme4 1.1.31): fixed effects, SEs and variance components agree to 1e-7 (tested at 1e-6)
-    (tests/results/evaluation_mixed.R).
-    """
-    import statsmodels.api as sm
-
-    _require(data, [score, id, arm, wave])
-    ci_level = _check_level(ci_level, "ci_level")
-    frame = data.loc[:, [id, arm, wave, score]].dropna()
-    _check_unique(frame, id, wave)
-    arms = sorted(pd.unique(frame[arm]), key=str)
-    if reference_arm not in arms:
-        raise ValueError(
-            f"reference_arm must be one of {arms} (values of {arm!r}), got {reference_arm!r}"
-        )
-    if len(arms) < 2:
-        raise ValueError(f"column {arm!r} needs at least two arms, found {arms}")
-    waves = sorted(pd.unique(frame[wave]))
-    if baseline_wave is None:
-        baseline_wave = waves[0]
-    elif baseline_wave not in waves:
-        raise ValueError(f"baseline_wave must be one of {waves}, got {baseline_wave!r}")
-    if len(waves) < 2:
-        raise ValueError(f"column {wave!r} needs at least two waves, found {waves}")
-    others = [a for a in arms if a != reference_arm]
-    follow = [w for w in waves if w != baseline_wave]
-    cells = (
-        frame.groupby([arm, wave])
-        .size()
-        .reindex(pd.MultiIndex.from_product([arms, waves]), fill_value=0)
-    )
-    if (cells == 0).any():
-        empty = [f"{a}/{w}" for (a, w) in cells.index[cells.to_numpy() == 0]]
-        raise ValueError(
-            f"every {arm} x {wave} cell needs scores for the model; empty: {', '.join(empty)}"
-        )
-
-    a_values = frame[arm].to_numpy()
-    w_values = frame[wave].to_numpy()
-    columns: dict[str, np.ndarray] = {"intercept": np.ones(len(frame))}
-    for a in others:
-        columns[f"{arm}[{a}]"] = (a_values == a).astype(float)
-    for w in follow:
-        columns[f"{wave}[{w}]"] = (w_values == w).astype(float)
-    for a in others:
-        for w in follow:
-            columns[f"{arm}[{a}]:{wave}[{w}]"] = columns[f"{arm}[{a}]"] * columns[f"{wave}[{w}]"]
-    exog = pd.DataFrame(columns, index=frame.index)
-    endog = frame[score].astype(float)
-    groups = frame[id].to_numpy()
-    model = sm.MixedLM(endog, exog, groups=groups, exog_re=np.ones((len(frame), 1)))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fit = model.fit(reml=True)
-    messages = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-
-    z = _z(ci_level)
-    from scipy import stats
-
-    names = list(exog.columns)
-    est = np.asarray(fit.fe_params, dtype=float)
-    # GLS covariance (X'V^-1 X)^-1 at the REML variances, as lme4's vcov(); statsmodels'
-    # cov_params() inverts the joint observed information instead, which differs slightly
-    # when waves are missing. V_i^-1 = (I - c_i J) / s2 with c_i = s2_u / (s2 + n_i s2_u).
-    s2, s2_u = float(fit.scale), float(np.asarray(fit.cov_re)[0, 0])
-    X = exog.to_numpy()
-    codes = np.unique(groups, return_inverse=True)[1]
-    sizes = np.bincount(codes)
-    sums = np.zeros((sizes.size, X.shape[1]))
-    np.add.at(sums, codes, X)
-    c = s2_u / (s2 + sizes * s2_u)
-    info = (X.T @ X - sums.T @ (c[:, None] * sums)) / s2
-    cov = np.linalg.inv(info)
-    se = np.sqrt(np.diag(cov))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * stats.norm.sf(np.abs(est / se))
-    coefficients = pd.DataFrame(
-        {
-            "term": names,
-            "estimate": est,
-            "se": se,
-            "ci_low": est - z * se,
-            "ci_high": est + z * se,
-            "p": p,
-        }
-    )
-    rows = []
-    index = {name: i for i, name in enumerate(names)}
-    for a in others:
-        for w in follow:
-            i = index[f"{arm}[{a}]:{wave}[{w}]"]
-            j = index[f"{wave}[{w}]"]
-            rows.append(
-                {
-                    "arm": a,
-                    "wave": w,
-                    "change_reference": est[j],
-                    "change_arm": est[j] + est[i],
-                    "estimate": est[i],
-                    "se": se[i],
-                    "ci_low": est[i] - z * se[i],
-                    "ci_high": est[i] + z * se[i],
-                    "p": p[i],
-                }
-            )
-    contrasts = pd.DataFrame(
-        rows,
-        columns=[
-            "arm",
-            "wave",
-            "change_reference",
-            "change_arm",
-            "estimate",
-            "se",
-            "ci_low",
-            "ci_high",
-            "p",
-        ],
-    )
-    variance = pd.DataFrame(
-        {
-            "component": ["respondent_intercept_var", "residual_var"],
-            "estimate": [float(np.asarray(fit.cov_re)[0, 0]), float(fit.scale)],
-        }
-    )
-    return ArmByWaveResult(
-        coefficients=coefficients,
-        contrasts=contrasts,
-        variance_components=variance,
-        n_obs=len(frame),
-        n_groups=int(pd.unique(groups).size),
-        reference_arm=reference_arm,
-        baseline_wave=baseline_wave,
-        converged=bool(getattr(fit, "converged", True)),
-        warnings=messages,
-    )
-
-
-# --------------------------------------------------------------------------- attrition
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AttritionResult:
-    """Retention over waves and a baseline comparison of completers and drop-outs.
-
-    Attributes
-    ----------
-    retention : pandas.DataFrame
-        ``by..., wave, n_baseline, n_present, pct_retained``: of the respondents present at
-        baseline, how many are present at each wave (percent, 0-100).
-    baseline : pandas.DataFrame
-        ``by..., variable, level, statistic, n_completers, n_dropouts, completers,
-        completers_sd, dropouts, dropouts_sd, smd, test, p`` (see :func:`attrition`).
-    final_wave
-        The wave that defines a completer.
-    """
-
-    retention: pd.DataFrame
-    baseline: pd.DataFrame
-    final_wave: Any
-
-    def to_frame(self) -> pd.DataFrame:
-        """The retention table."""
-        return self.retention.copy()
-
-
-BASELINE_COLUMNS = (
-    "variable",
-    "level",
-    "statistic",
-    "n_completers",
-    "n_dropouts",
-    "completers",
-    "completers_sd",
-    "dropouts",
-    "dropouts_sd",
-    "smd",
-    "test",
-    "p",
-)
-
-
-def _compare_numeric(x: pd.Series, done: pd.Series) -> list[dict[str, Any]]:
-    from scipy import stats
-
-    ok = x.notna()
-    a = x[ok & done].astype(float).to_numpy()
-    b = x[ok & ~done].astype(float).to_numpy()
-    ma, mb = (a.mean() if a.size else np.nan), (b.mean() if b.size else np.nan)
-    sa = a.std(ddof=1) if a.size > 1 else np.nan
-    sb = b.std(ddof=1) if b.size > 1 else np.nan
-    pooled = math.sqrt((sa**2 + sb**2) / 2) if np.isfinite(sa) and np.isfinite(sb) else np.nan
-    smd = (ma - mb) / pooled if pooled and np.isfinite(pooled) else np.nan
-    p = np.nan
-    if a.size > 1 and b.size > 1 and (sa > 0 or sb > 0):
-        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
-    return [
-        {
-            "level": "",
-            "statistic": "mean",
-            "n_completers": a.size,
-            "n_dropouts": b.size,
-            "completers": ma,
-            "completers_sd": sa,
-            "dropouts": mb,
-            "dropouts_sd": sb,
-            "smd": smd,
-            "test": "welch_t",
-            "p": p,
-        }
-    ]
-
-
-def _compare_categorical(x: pd.Series, done: pd.Series) -> list[dict[str, Any]]:
-    from scipy import stats
-
-    ok = x.notna()
-    table = pd.crosstab(x[ok].astype(str), done[ok]).reindex(columns=[True, False], fill_value=0)
-    n_c, n_d = int(table[True].sum()), int(table[False].sum())
-    p = np.nan
-    if table.shape[0] > 1 and n_c > 0 and n_d > 0:
-        p = float(stats.chi2_contingency(table.to_numpy(), correction=False).pvalue)
-    rows = []
-    for level, counts in table.iterrows():
-        pc = counts[True] / n_c if n_c else np.nan
-        pd_ = counts[False] / n_d if n_d else np.nan
-        spread = math.sqrt((pc * (1 - pc) + pd_ * (1 - pd_)) / 2) if n_c and n_d else np.nan
-        rows.append(
-            {
-                "level": str(level),
-                "statistic": "proportion",
-                "n_completers": n_c,
-                "n_dropouts": n_d,
-                "completers": pc,
-                "completers_sd": np.nan,
-                "dropouts": pd_,
-                "dropouts_sd": np.nan,
-                "smd": (pc - pd_) / spread if spread and np.isfinite(spread) else np.nan,
-                "test": "chi_square",
-                "p": p,
-            }
-        )
-    return rows
-
-
-def attrition(
-    data: pd.DataFrame,
-    *,
-    id: str,
-    wave: str = "wave",
-    baseline: Any = 1,
-    final: Any = None,
-    compare: Sequence[str] = (),
-    by: str | Sequence[str] = (),
-    present: str | None = None,
-    categorical: Sequence[str] = (),
-) -> AttritionResult:
-    """Who stays in the study: retention per wave and completers vs drop-outs at baseline.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Long data: one row per respondent x wave.
-    id : str
-        Respondent id column.
-    wave : str, default "wave"
-    baseline : default 1
-        The baseline wave; only respondents present there are followed.
-    final : optional
-        The wave that defines a completer (present there); default the last wave.
-    compare : sequence of str
-        Baseline variables to compare. Numeric columns give means/sds, a standardised mean
-        difference and Welch's t test; other columns (text, categorical, boolean) give one row
-        per level with proportions, a standardised difference of proportions and a chi-square
-        test of the whole table (no continuity correction; the same p on each level's row).
-    by : str or sequence of str, default ()
-        Grouping columns (from the baseline row), e.g. ``("site", "arm")``.
-    present : str, optional
-        If given, a respondent counts as present at a wave only where this column (usually the
-        main score) is not missing; otherwise having a row is enough.
-    categorical : sequence of str, default ()
-        Variables of ``compare`` to treat as categorical although their codes are numbers
-        (SPSS codes such as ``site`` 1-4).
-
-    Returns
-    -------
-    AttritionResult
-        ``retention`` and ``baseline`` tables (see :class:`AttritionResult`). In ``baseline``,
-        ``completers``/``dropouts`` hold the means (or proportions), ``*_sd`` the sds (NaN for
-        proportions), ``smd`` is completers minus drop-outs over
-        :math:`\\sqrt{(s_c^2 + s_d^2)/2}` (for proportions :math:`s^2 = p(1-p)`), ``test`` is
-        ``"welch_t"`` or ``"chi_square"``.
-
-    Notes
-    -----
-    |smd| > 0.1 is the usual flag for an imbalance worth adjusting for (Austin 2009); with
-    attrition related to baseline variables, complete-case analyses are biased unless those
-    variables are in the model (missing at random).
-
-    References
-    ----------
-    Austin, P. C. (2009). Balance diagnostics for comparing the distribution of baseline
-    covariates between treatment groups in propensity-score matched samples.
-    *Statistics in Medicine*, 28(25), 3083-3107.
-
-    Checked against: scipy.stats ``ttest_ind(equal_var=False)`` and ``chi2_contingency`` on
-    synthetic data with known drop-out (tests/test_evaluation.py).
-    """
-    by = _as_tuple(by, "by")
-    compare = _as_tuple(compare, "compare")
-    categorical = _as_tuple(categorical, "categorical")
-    stray = [c for c in categorical if c not in compare]
-    if stray:
-        raise ValueError(f"categorical names {stray}, which are not in compare={compare!r}")
-    extra = [present] if present is not None else []
-    _require(data, [id, wave, *by, *compare, *extra])
-    _check_unique(data, id, wave)
-    waves = sorted(pd.unique(data[wave].dropna()))
-    if baseline not in waves:
-        raise ValueError(f"baseline={baseline!r} is not a value of column {wave!r}; found {waves}")
-    if final is None:
-        final = waves[-1]
-    elif final not in waves:
-        raise ValueError(f"final={final!r} is not a value of column {wave!r}; found {waves}")
-    rows = data if present is None else data.loc[data[present].notna()]
-    base = data.loc[data[wave] == baseline, [id, *by, *compare]]
-    if present is not None:
-        base = base.loc[base[id].isin(rows.loc[rows[wave] == baseline, id])]
-    seen = pd.crosstab(rows[id], rows[wave]).reindex(columns=waves, fill_value=0) > 0
-    seen = seen.reindex(base[id].to_numpy(), fill_value=False)
-    flags = pd.DataFrame(seen.to_numpy(), columns=waves, index=base.index)
-    keys = list(by) if by else ["_all"]
-    wide = pd.concat([base[list(by)], flags], axis=1).assign(_all=0)
-    counts = _grouped(wide, tuple(keys))[waves].sum()
-    sizes = _grouped(wide, tuple(keys)).size().rename("n_baseline")
-    counts = counts.join(sizes).reset_index()
-    retention = counts.melt(
-        id_vars=[*keys, "n_baseline"], value_vars=waves, var_name=wave, value_name="n_present"
-    ).sort_values([*keys, wave], kind="stable")
-    retention["n_baseline"] = retention["n_baseline"].astype("int64")
-    retention["n_present"] = retention["n_present"].astype("int64")
-    retention["pct_retained"] = 100.0 * retention["n_present"] / retention["n_baseline"]
-    retention = retention.loc[:, [*by, wave, "n_baseline", "n_present", "pct_retained"]]
-    retention = retention.reset_index(drop=True)
-
-    done = pd.Series(flags[final].to_numpy(), index=base.index)
-    out_rows: list[dict[str, Any]] = []
-    groups = _grouped(base, by) if by else [((), base)]
-    for key, part in groups:
-        key_t = key if isinstance(key, tuple) else (key,)
-        for var in compare:
-            x = part[var]
-            numeric = (
-                var not in categorical
-                and pd.api.types.is_numeric_dtype(x)
-                and not pd.api.types.is_bool_dtype(x)
-            )
-            compare_fn = _compare_numeric if numeric else _compare_categorical
-            for r in compare_fn(x, done.loc[part.index]):
-                out_rows.append({**dict(zip(by, key_t, strict=True)), "variable": var, **r})
-    table = pd.DataFrame(out_rows, columns=[*by, *BASELINE_COLUMNS])
-    return AttritionResult(retention=retention, baseline=table, final_wave=final)
