@@ -256,6 +256,8 @@ class _Page:
 
     def _clean_html(self, body: str) -> str:
         body = _PANDAS_STYLE.sub("", body)
+        # pandas writes border="1", which browsers draw as a grid; the stylesheet rules tables.
+        body = body.replace('<table border="1" class="dataframe', '<table class="dataframe')
 
         def rename(m: re.Match[str]) -> str:
             key = m.group(1)

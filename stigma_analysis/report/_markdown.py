@@ -174,6 +174,7 @@ class MarkdownRenderer:
             plugins=["table", "strikethrough", "footnotes", "url", "def_list", "task_lists"],
         )
         self._divs: list[str] = []
+        self._callout_default_title = ""
 
     @property
     def headings(self) -> list[Heading]:
@@ -208,8 +209,19 @@ class MarkdownRenderer:
                 out.append(str(self._md(_XREF.sub(self._xref, "\n".join(chunk)))))
                 chunk.clear()
 
-        for line in text.split("\n"):
+        lines = text.split("\n")
+        pending_title = False  # a callout's first heading becomes its title (as in Quarto)
+        for line in lines:
             stripped = line.strip()
+            if pending_title and stripped:
+                pending_title = False
+                if (h := re.match(r"^#{1,6}\s+(.*?)\s*#*$", stripped)) is not None:
+                    out.append(f'<div class="callout-title">{self.inline(h.group(1))}</div>')
+                    out.append('<div class="callout-body">\n')
+                    continue
+                out.append(self._callout_default_title)
+            elif pending_title:
+                continue
             if fence is None and (m := re.match(r"^(`{3,}|~{3,})", stripped)):
                 fence = m.group(1)
             elif fence is not None and re.match(
@@ -220,11 +232,15 @@ class MarkdownRenderer:
                 flush()
                 if m.group("attrs"):
                     out.append(self._open_div(m.group("attrs")))
+                    pending_title = self._callout_default_title != ""
                 elif self._divs:
                     out.append(self._divs.pop())
                 continue
             chunk.append(line)
         flush()
+        if pending_title:
+            out.append(self._callout_default_title)
+        self._callout_default_title = ""
         return "".join(out)
 
     def close_all(self) -> str:
@@ -235,17 +251,21 @@ class MarkdownRenderer:
 
     def _open_div(self, attrs: str) -> str:
         ident, classes, kv = parse_attributes(attrs)
+        self._callout_default_title = ""
         id_attr = f' id="{html.escape(self.reserve_id(ident))}"' if ident else ""
         callout = next((c for c in classes if c.startswith("callout-")), None)
         if callout is not None:
             kind = callout.removeprefix("callout-")
-            title = kv.get("title") or _CALLOUT_TITLES.get(kind, kind.title())
             self._divs.append("</div></div>\n")
-            return (
-                f'<div{id_attr} class="callout callout-{html.escape(kind)}">'
-                f'<div class="callout-title">{self.inline(title)}</div>'
-                '<div class="callout-body">\n'
-            )
+            body = '<div class="callout-body">\n'
+            if "title" in kv:
+                head = f'<div class="callout-title">{self.inline(kv["title"])}</div>{body}'
+            else:
+                # The title is the callout's first heading if it has one (see render()).
+                default = html.escape(_CALLOUT_TITLES.get(kind, kind.title()))
+                self._callout_default_title = f'<div class="callout-title">{default}</div>{body}'
+                head = ""
+            return f'<div{id_attr} class="callout callout-{html.escape(kind)}">' + head
         self._divs.append("</div>\n")
         cls = f' class="{html.escape(" ".join(classes))}"' if classes else ""
         return f"<div{id_attr}{cls}>\n"

@@ -288,14 +288,20 @@ def render(
     meta, execute = merge_options(doc.front_matter, project)
     execute_dir = (project.get("project") or {}).get("execute-dir", "file")
     cwd = project_dir if (execute_dir == "project" and project_dir is not None) else doc_path.parent
-    execution = execute_document(
-        doc,
-        params=all_params,
-        cwd=cwd,
-        execute_options=execute,
-        figure=meta,
-        progress=_progress_callback(progress, doc_path.name),
-    )
+    callback = _progress_callback(progress, doc_path.name)
+    try:
+        execution = execute_document(
+            doc,
+            params=all_params,
+            cwd=cwd,
+            execute_options=execute,
+            figure=meta,
+            progress=callback,
+        )
+    except RenderError:
+        if callback is not None and not callable(progress) and sys.stderr.isatty():
+            sys.stderr.write("\n")  # end the progress line before the error is shown
+        raise
     page = build_html(
         doc,
         execution,

@@ -120,13 +120,14 @@ class Stamp:
         """A compact HTML block for the end of a report."""
         e = html.escape
         file_rows = "".join(
-            f"<tr><td><code>{e(p)}</code></td><td>{size:,}</td>"
+            f'<tr><td><code>{e(p)}</code></td><td class="num">{size:,}</td>'
             f'<td><code class="sha">{e(h)}</code></td></tr>'
             for p, h, size in self.files
         )
         files = (
-            '<table class="stamp-files"><thead><tr><th>File</th><th>Bytes</th>'
-            f"<th>SHA-256</th></tr></thead><tbody>{file_rows}</tbody></table>"
+            '<div class="table-wrap"><table class="stamp-files"><thead><tr><th>File</th>'
+            '<th class="num">Bytes</th><th>SHA-256</th></tr></thead>'
+            f"<tbody>{file_rows}</tbody></table></div>"
             if self.files
             else "<p>No data files were given.</p>"
         )

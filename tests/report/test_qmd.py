@@ -146,3 +146,16 @@ def test_merge_options_document_over_project() -> None:
     meta, execute = merge_options(front, project)
     assert execute == {"echo": True, "warning": False}
     assert meta == {"toc": True, "toc-depth": 3, "title": "T"}
+
+
+def test_callout_title_from_first_heading_or_attribute() -> None:
+    md = MarkdownRenderer(base_dir=None)
+    out = md.render("::: {.callout-warning}\n## Read first\nBody\n:::\n")
+    out += md.render('::: {.callout-tip title="Given"}\nBody\n:::\n')
+    out += md.render("::: {.callout-note}\nBody\n:::\n\n::: {.aside}\nx\n:::\n")
+    assert '<div class="callout-title">Read first</div>' in out
+    assert '<div class="callout-title">Given</div>' in out
+    assert '<div class="callout-title">Note</div>' in out
+    assert out.count('class="callout-title"') == 3
+    assert '<div class="aside">' in out
+    assert md.headings == []  # a callout's title is not a section

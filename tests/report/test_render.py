@@ -301,3 +301,36 @@ def test_quarto_engine(tmp_path: Path, study_file: Path) -> None:
     assert path.name == "smoke.html"
     assert "study parameter: study.yaml absolute=True" in html
     assert "data:image/png;base64," in html
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_headless_browser_screenshot(rendered: Path, tmp_path: Path) -> None:
+    # The report must open in a real browser; the screenshot is kept in tmp_path to look at.
+    import subprocess
+
+    from PIL import Image
+
+    shot = tmp_path / "smoke.png"
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1400,1600",
+            f"--screenshot={shot}",
+            rendered.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    with Image.open(shot) as img:
+        assert img.size == (1400, 1600)
+        gray = img.convert("L")
+        lo, hi = gray.getextrema()
+        assert hi - lo > 100  # text and figures drawn, not a blank page
+        # the sidebar (TOC) and the main column both have ink
+        assert gray.crop((0, 0, 400, 400)).getextrema()[0] < 128
+        assert gray.crop((400, 0, 1400, 400)).getextrema()[0] < 128
