@@ -196,8 +196,10 @@ class Engine:
     n: FloatArray  # group sizes
     arr: dict[str, NDArray[np.int64] | FloatArray] = field(init=False)
     logdet_s: FloatArray = field(init=False)
+    _cache: dict[int, tuple[NDArray[np.int64], ...]] = field(init=False)
 
     def __post_init__(self) -> None:
+        self._cache = {}
         self.arr = self.table.arrays()
         self.logdet_s = np.array([np.linalg.slogdet(s)[1] for s in self.S])
 
@@ -263,14 +265,27 @@ class Engine:
             total += self.n[g] / N * F
         return float(total)
 
-    def jacobian(self, theta: FloatArray, g: int) -> tuple[FloatArray, FloatArray]:
-        """d Sigma_g / d theta (n_free, p, p) and d mu_g / d theta (n_free, p)."""
+    def _group_index(self, g: int) -> tuple[NDArray[np.int64], ...]:
+        """Rows of group g's free entries, their matrix coordinates, and the aggregation map."""
+        cached = self._cache.get(g)
+        if cached is None:
+            sel = np.flatnonzero((self.arr["group"] == g) & (self.arr["free"] >= 0))
+            mat, row, col, free = (
+                self.arr[k][sel].astype(np.int64) for k in ("mat", "row", "col", "free")
+            )
+            uniq, local = np.unique(free, return_inverse=True)
+            cached = (mat, row, col, uniq, local.astype(np.int64))
+            self._cache[g] = cached
+        return cached
+
+    def jacobian(
+        self, theta: FloatArray, g: int
+    ) -> tuple[FloatArray, FloatArray, NDArray[np.int64]]:
+        """d Sigma_g / d theta_u (n_u, p, p), d mu_g / d theta_u (n_u, p) for the parameters u
+        that enter group g (returned as the third element)."""
         L, P, _, _, al = self.matrices(theta, g)
-        sel = (self.arr["group"] == g) & (self.arr["free"] >= 0)
-        mat, row, col, free = (
-            self.arr[k][sel].astype(np.int64) for k in ("mat", "row", "col", "free")
-        )
-        p, E = self.p, int(sel.sum())
+        mat, row, col, uniq, local = self._group_index(g)
+        p, E = self.p, len(mat)
         dS = np.zeros((E, p, p))
         dm = np.zeros((E, p))
         e = np.arange(E)
@@ -298,17 +313,23 @@ class Engine:
         k = mat == ALPHA
         if k.any():
             dm[e[k]] = L[:, row[k]].T
-        q = self.table.n_free
-        J = np.zeros((q, p, p))
-        Jm = np.zeros((q, p))
-        np.add.at(J, free, dS)
-        np.add.at(Jm, free, dm)
-        return J, Jm
+        if len(uniq) == E:  # no equality labels within the group: a permutation
+            J = np.empty((E, p, p))
+            Jm = np.empty((E, p))
+            J[local] = dS
+            Jm[local] = dm
+        else:
+            J = np.zeros((len(uniq), p, p))
+            Jm = np.zeros((len(uniq), p))
+            np.add.at(J, local, dS)
+            np.add.at(Jm, local, dm)
+        return J, Jm, uniq
 
     def gradient_information(self, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Gradient of the weighted discrepancy and sum_g n_g/N * (unit expected information)."""
         N = self.n.sum()
         q = self.table.n_free
+        p = self.p
         grad = np.zeros(q)
         info = np.zeros((q, q))
         for g in range(self.table.n_groups):
@@ -317,12 +338,12 @@ class Engine:
             d = self.M[g] - mu
             Wd = W @ d
             G = W - W @ (self.S[g] + np.outer(d, d)) @ W
-            J, Jm = self.jacobian(theta, g)
+            J, Jm, u = self.jacobian(theta, g)
             w = self.n[g] / N
-            grad += w * (np.einsum("kab,ab->k", J, G) - 2.0 * Jm @ Wd)
-            WJW = W[None] @ J @ W[None]
-            info_g = 0.5 * np.einsum("kab,lab->kl", J, WJW) + Jm @ W @ Jm.T
-            info += w * info_g
+            Jf = J.reshape(len(u), p * p)
+            grad[u] += w * (Jf @ G.ravel() - 2.0 * Jm @ Wd)
+            WJW = (W[None] @ J @ W[None]).reshape(len(u), p * p)
+            info[np.ix_(u, u)] += w * (0.5 * Jf @ WJW.T + Jm @ W @ Jm.T)
         return grad, info
 
     def fit(

@@ -109,17 +109,17 @@ def invariance(
     if len(set(levels)) != len(levels):
         raise ValueError(f"levels repeat a level: {levels}")
     fits: dict[str, Any] = {}
-    problems: list[tuple[str, type[Warning], str]] = []
+    problems: list[tuple[str, type[Warning]]] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for lv in levels:
             fits[lv] = cfa(data, model, group=group, group_equal=LEVELS[lv], std_lv=std_lv)
-    seen: set[str] = set()
+    seen: set[type[Warning]] = set()
     for w in caught:
-        key = str(w.message)
-        if key not in seen:
-            seen.add(key)
-            problems.append((key, w.category, key))
+        # one warning per kind: the same small group recurs at every level
+        if w.category not in seen:
+            seen.add(w.category)
+            problems.append((str(w.message), w.category))
     rows = []
     prev = None
     for lv in levels:
@@ -147,7 +147,7 @@ def invariance(
         row |= {"converged": r.converged, "improper": r.improper, "small_sample": r.small_sample}
         rows.append(row)
         prev = r
-    for msg, cat, _ in problems:
+    for msg, cat in problems:
         warnings.warn(msg, cat, stacklevel=2)
     table = pd.DataFrame(rows)[INVARIANCE_COLUMNS]
     return (table, fits) if return_fits else table

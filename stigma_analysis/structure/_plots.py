@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -22,9 +23,12 @@ def plot_loadings(
     standardized: bool = True,
     threshold: float | None = 0.3,
     group: str | None = None,
-    cmap: str = "vlag",
+    cmap: str = "RdBu_r",
 ) -> Axes:
     """Heat map of factor loadings (items down, factors across), annotated with the values.
+
+    Drawn with matplotlib only (a diverging map centred at zero; blank cells are loadings fixed
+    at zero in a CFA).
 
     Parameters
     ----------
@@ -48,7 +52,6 @@ def plot_loadings(
         The axes drawn on (the figure is never shown).
     """
     import matplotlib.pyplot as plt
-    import seaborn as sns
 
     from ._cfa import CFAResult
     from ._efa import EFAResult
@@ -85,25 +88,27 @@ def plot_loadings(
     items = list(dict.fromkeys(tidy["item"]))
     factors = list(dict.fromkeys(tidy["factor"]))
     wide = tidy.pivot_table(index="item", columns="factor", values="value", aggfunc="first")
-    wide = wide.reindex(index=items, columns=factors)
+    values = wide.reindex(index=items, columns=factors).to_numpy(dtype=float)
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.2 + 0.9 * len(factors), 0.8 + 0.32 * len(items)))
-    annot: Any = wide.map(
-        lambda v: "" if pd.isna(v) or (threshold is not None and abs(v) < threshold) else f"{v:.2f}"
-    )
-    lim = max(1.0, float(wide.abs().max().max()) if wide.notna().any().any() else 1.0)
-    sns.heatmap(
-        wide.astype(float),
-        ax=ax,
-        cmap=cmap,
-        vmin=-lim,
-        vmax=lim,
-        center=0,
-        annot=annot.to_numpy(),
-        fmt="",
-        linewidths=0.5,
-        cbar_kws={"label": "loading"},
-    )
+        _, ax = plt.subplots(figsize=(1.6 + 0.9 * len(factors), 0.8 + 0.32 * len(items)))
+    finite = np.isfinite(values)
+    lim = max(1.0, float(np.abs(values[finite]).max()) if finite.any() else 1.0)
+    # plain imshow (not seaborn.heatmap, whose NaN masking triggers a matplotlib deprecation)
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=-lim, vmax=lim, aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v) and (threshold is None or abs(v) >= threshold):
+            ax.text(
+                j,
+                i,
+                f"{v:.2f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if abs(v) > 0.6 * lim else "black",
+            )
+    ax.set_xticks(range(len(factors)), labels=factors)
+    ax.set_yticks(range(len(items)), labels=items)
+    ax.figure.colorbar(image, ax=ax, label="loading")
     ax.set_title(title)
     ax.set_xlabel("factor")
     ax.set_ylabel("item")

@@ -32,11 +32,19 @@ lrt <- data.frame(level = names(fit_mg), chisq = lrt$Chisq, df = lrt$Df,
                   delta_p = lrt$`Pr(>Chisq)`)
 # std.lv = TRUE variant and a fit with a fixed loading from the syntax
 fit_stdlv <- cfa(model, data = HS, std.lv = TRUE)
+# equality label, residual covariance and fixed covariance from the syntax
+model_mods <- "visual =~ x1 + a*x2 + a*x3
+               textual =~ x4 + x5 + x6
+               speed =~ x7 + x8 + x9
+               x7 ~~ x8
+               visual ~~ 0*speed"
+fit_mods <- cfa(model_mods, data = HS)
 
 out <- list(
   versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
   single = list(fit = fm(fit), estimates = tidy_pe(fit)),
   single_stdlv = list(fit = fm(fit_stdlv), estimates = tidy_pe(fit_stdlv)),
+  single_modifiers = list(model = model_mods, fit = fm(fit_mods), estimates = tidy_pe(fit_mods)),
   multigroup = lapply(fit_mg, function(f) list(fit = fm(f), estimates = tidy_pe(f))),
   lrt = lrt
 )

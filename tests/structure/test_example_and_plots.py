@@ -1,0 +1,89 @@
+"""The bundled example study (CFA of each instrument, invariance across sites) and the plot."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stigma_analysis.instruments import load_instrument
+from stigma_analysis.io import read_survey
+from stigma_analysis.structure import (
+    INVARIANCE_COLUMNS,
+    StructureWarning,
+    cfa,
+    default_model,
+    efa,
+    invariance,
+    plot_loadings,
+)
+from tests.conftest import EXAMPLE_STUDY, RESULTS
+
+SHIPPED = {"ismi29": "ismi_{item}", "eds9": "eds_{item}", "mspss12": "mspss_{item}",
+           "hscl25": "hscl_{item}", "rses10": "rses_{item}"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def wave1() -> pd.DataFrame:
+    data = read_survey(EXAMPLE_STUDY.parent / "wave1.sav").data
+    items = [c for c in data.columns if c.split("_")[0] in {"ismi", "eds", "mspss", "hscl", "rses"}]
+    data = data.copy()
+    data[items] = data[items].where(~data[items].isin([97, 98, 99]))  # the study's missing codes
+    return data
+
+
+@pytest.mark.parametrize("instrument", list(SHIPPED))
+def test_example_cfa_of_each_instrument(wave1: pd.DataFrame, instrument: str) -> None:
+    model = default_model(load_instrument(instrument), SHIPPED[instrument])
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StructureWarning)  # flags are checked via the result
+        res = cfa(wave1, model)
+    elapsed = time.perf_counter() - start
+    assert res.converged
+    assert elapsed < 10  # ~0.1 s warm on one core; generous for a shared CI machine
+    assert 0.9 < res.fit["cfi"] <= 1.0  # simulated from the instruments' own structure
+    assert res.fit["rmsea"] < 0.08
+    assert (res.loadings["std_estimate"] > 0.2).all() or instrument == "rses10"
+
+
+def test_example_invariance_across_sites(wave1: pd.DataFrame) -> None:
+    model = default_model(load_instrument("ismi29"), "ismi_{item}")
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        tab = invariance(wave1, model, group="site")
+    elapsed = time.perf_counter() - start
+    assert elapsed < 30  # 29 items, 5 factors, 4 sites, 4 levels: ~4 s on one busy core
+    assert list(tab.columns) == INVARIANCE_COLUMNS
+    assert tab["converged"].all()
+    # 342 complete cases over 4 sites: every site is below 5 cases per free parameter
+    assert tab["small_sample"].all()
+    assert any("small sample" in str(w.message) for w in record)
+    np.testing.assert_array_equal(np.diff(tab["df"]), tab["delta_df"][1:])
+    assert (tab["delta_chisq"][1:] > 0).all()
+
+
+def test_plot_loadings_efa_cfa_and_table() -> None:
+    from matplotlib.axes import Axes
+
+    hs = pd.read_csv(RESULTS.parent / "data" / "HolzingerSwineford1939.csv")
+    items = hs[[f"x{i}" for i in range(1, 10)]]
+    e = efa(items, n_factors=3)
+    ax = plot_loadings(e)
+    assert isinstance(ax, Axes)
+    assert ax.get_title().startswith("EFA loadings")
+    c = cfa(hs, "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9")
+    import matplotlib.pyplot as plt
+
+    _, ax2 = plt.subplots()
+    assert plot_loadings(c, ax=ax2, threshold=None) is ax2
+    assert [t.get_text() for t in ax2.get_yticklabels()] == [f"x{i}" for i in range(1, 10)]
+    assert isinstance(plot_loadings(e.loadings), Axes)
+    with pytest.raises(ValueError, match="group must be one of"):
+        plot_loadings(c, group="nope")
+    with pytest.raises(TypeError, match="EFAResult, CFAResult or DataFrame"):
+        plot_loadings([1, 2])  # type: ignore[arg-type]
