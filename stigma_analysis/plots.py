@@ -92,6 +92,16 @@ def forest_plot(
     matplotlib.axes.Axes
         One horizontal error bar per term (a line collection) and one marker each; term names on
         the y axis, first term at the top.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stigma_analysis.plots import forest_plot
+    >>> table = pd.DataFrame({"term": ["age", "arm[intervention]"], "estimate": [0.01, -0.3],
+    ...                       "ci_low": [-0.02, -0.5], "ci_high": [0.04, -0.1]})
+    >>> ax = forest_plot(table)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['age', 'arm[intervention]']
     """
     _require(coefficients, ["term", "estimate", "ci_low", "ci_high"], "coefficients")
     table = coefficients
@@ -376,6 +386,17 @@ def reliable_change_bar(
     matplotlib.axes.Axes
         Three bar containers (improved, unchanged, deteriorated) with one patch per group, each
         group labelled ``site / arm (n=..)`` on the y axis, x axis 0-100 %.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stigma_analysis.plots import reliable_change_bar
+    >>> counts = pd.DataFrame({"arm": ["comparison", "intervention"], "n": [40, 38],
+    ...                        "pct_improved": [15.0, 42.1], "pct_unchanged": [75.0, 52.6],
+    ...                        "pct_deteriorated": [10.0, 5.3]})
+    >>> ax = reliable_change_bar(counts)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['comparison (n=40)', 'intervention (n=38)']
     """
     pct = ["pct_improved", "pct_unchanged", "pct_deteriorated"]
     _require(counts, ["n", *pct], "counts")
