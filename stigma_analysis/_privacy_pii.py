@@ -326,9 +326,11 @@ def scan_pii(
             if kind in found:
                 words, n_old = found[kind]
                 found[kind] = ([*words, evidence], max(n, n_old))
-            elif kind in {"exact_date"} and "date_of_birth" in found:
-                words, n_old = found["date_of_birth"]
-                found["date_of_birth"] = ([*words, evidence], max(n, n_old))
+            elif (kind == "exact_date" and "date_of_birth" in found) or (kind == "id" and found):
+                # a name hint says more than "dates" or "distinct codes": keep its kind
+                named = next(iter(found))
+                words, n_old = found[named]
+                found[named] = ([*words, evidence], max(n, n_old))
             else:
                 found[kind] = ([evidence], n)
         for kind, (words, n) in found.items():

@@ -61,16 +61,24 @@ def _is_number_column(s: pd.Series) -> bool:
 def default_count_columns(table: pd.DataFrame) -> list[Hashable]:
     """The columns treated as respondent counts when ``count_columns`` is not given.
 
-    Every column when all columns hold non-negative whole numbers (a cross-tabulation with the
-    categories in the index, as :func:`pandas.crosstab` returns); otherwise the numeric columns
-    whose name says they count respondents (:func:`is_count_name`).
+    A cross-tabulation (the categories in a labelled index, every column of integer dtype and
+    non-negative, as :func:`pandas.crosstab` returns): every column. Otherwise the numeric
+    columns whose name says they count respondents (:func:`is_count_name`), so that ``wave``,
+    ``age`` or ``n_items`` in a tidy table are never taken for counts.
     """
     cols: list[Hashable] = list(table.columns)
-    if cols and all(_is_number_column(table[c]) for c in cols):
-        values = table.to_numpy(dtype="float64", na_value=np.nan)
-        finite = values[np.isfinite(values)]
-        if (finite >= 0).all() and (finite == np.round(finite)).all():
-            return cols
+    labelled_index = not isinstance(table.index, pd.RangeIndex)
+    if (
+        cols
+        and labelled_index
+        and all(
+            pd.api.types.is_integer_dtype(table[c].dtype)
+            and not pd.api.types.is_bool_dtype(table[c].dtype)
+            for c in cols
+        )
+        and bool((table.to_numpy() >= 0).all())
+    ):
+        return cols
     return [c for c in cols if is_count_name(c) and _is_number_column(table[c])]
 
 
@@ -91,61 +99,107 @@ def _margin_row(table: pd.DataFrame, count_columns: Sequence[Hashable]) -> int |
     return int(positions[-1]) if len(positions) else None
 
 
+# An additive constraint: the cells (flat, row-major positions) and their coefficients.
+Equation = tuple[np.ndarray, np.ndarray]
+
+
 def _equations(
     n_rows: int, n_cols: int, margin_row: int | None, margin_col: int | None, totals: Totals
-) -> np.ndarray:
-    """Additive constraints among the cells (rows of the matrix; cells flattened row-major).
+) -> list[Equation]:
+    """Additive constraints among the cells, one per row and per column that has a total.
 
     A margin cell enters with -1 (it equals the sum of its line); an implicit total (known from
-    elsewhere, not in the table) is a constant and does not appear.
+    elsewhere, not in the table) is a constant and does not appear. Lines of one cell have no
+    implicit total (the total would be the cell itself).
     """
-    eqs: list[np.ndarray] = []
+    eqs: list[Equation] = []
     grid = np.arange(n_rows * n_cols).reshape(n_rows, n_cols)
     row_totals_known = totals in ("both", "rows")
     col_totals_known = totals in ("both", "columns")
     for i in range(n_rows):
-        line = np.zeros(n_rows * n_cols)
+        cells = grid[i]
+        coef = np.ones(n_cols)
         if margin_col is not None:
-            line[grid[i]] = 1.0
-            line[grid[i, margin_col]] = -1.0
-            eqs.append(line)
+            coef[margin_col] = -1.0
+            eqs.append((cells, coef))
         elif row_totals_known and n_cols >= 2:
-            line[grid[i]] = 1.0
-            eqs.append(line)
+            eqs.append((cells, coef))
     for j in range(n_cols):
-        line = np.zeros(n_rows * n_cols)
+        cells = grid[:, j]
+        coef = np.ones(n_rows)
         if margin_row is not None:
-            line[grid[:, j]] = 1.0
-            line[grid[margin_row, j]] = -1.0
-            eqs.append(line)
+            coef[margin_row] = -1.0
+            eqs.append((cells, coef))
         elif col_totals_known and n_rows >= 2:
-            line[grid[:, j]] = 1.0
-            eqs.append(line)
-    if not eqs:
-        return np.zeros((0, n_rows * n_cols))
-    return np.vstack(eqs)
+            eqs.append((cells, coef))
+    return eqs
 
 
-def determined_cells(equations: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+def _bridges(n_nodes: int, ends: np.ndarray) -> np.ndarray:
+    """Edges of a multigraph that lie on no cycle (Tarjan, iterative). ``ends``: (n_edges, 2)."""
+    adjacency: list[list[tuple[int, int]]] = [[] for _ in range(n_nodes)]
+    for edge, (a, b) in enumerate(ends.tolist()):
+        adjacency[a].append((b, edge))
+        if a != b:
+            adjacency[b].append((a, edge))
+    order = [-1] * n_nodes
+    low = [0] * n_nodes
+    bridge = np.zeros(len(ends), dtype=bool)
+    clock = 0
+    for root in range(n_nodes):
+        if order[root] >= 0:
+            continue
+        order[root] = low[root] = clock
+        clock += 1
+        stack: list[tuple[int, int, int]] = [(root, -1, 0)]  # node, edge in, next neighbour
+        while stack:
+            node, via, k = stack[-1]
+            if k < len(adjacency[node]):
+                stack[-1] = (node, via, k + 1)
+                nxt, edge = adjacency[node][k]
+                if edge == via:
+                    continue
+                if order[nxt] < 0:
+                    order[nxt] = low[nxt] = clock
+                    clock += 1
+                    stack.append((nxt, edge, 0))
+                else:
+                    low[node] = min(low[node], order[nxt])
+            else:
+                stack.pop()
+                if stack:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    if low[node] > order[parent]:
+                        bridge[via] = True
+    return bridge
+
+
+def determined_cells(equations: Sequence[Equation], unknown: np.ndarray) -> np.ndarray:
     """Unknown cells whose value follows from the published cells and totals by linear algebra.
 
-    Cell ``u`` is determined iff the unit vector ``e_u`` lies in the row space of the
-    equations restricted to the unknown cells, i.e. iff every null-space vector is 0 at ``u``.
-    Returns a boolean array over all cells.
+    Every cell lies in at most two equations (its row's and its column's). Take the equations
+    as nodes, one extra node for "no equation", and the unknown cells as edges between the
+    equations they appear in. After flipping the signs of the margin row/column equations and
+    of the margin cells (which changes no solution set) every coefficient is +1, rows and
+    columns form a bipartite graph, and a null vector of the system is a signed flow around a
+    cycle (or along a path whose ends have no equation). So an unknown cell is determined
+    exactly when its edge is a bridge: on no cycle. Returns a boolean array over all cells.
     """
     out = np.zeros(unknown.shape, dtype=bool)
     idx = np.flatnonzero(unknown)
-    if len(idx) == 0 or equations.shape[0] == 0:
+    if len(idx) == 0:
         return out
-    sub = equations[:, idx]
-    sub = sub[np.any(sub != 0, axis=1)]
-    if sub.shape[0] == 0:
-        return out
-    _, s, vh = np.linalg.svd(sub)
-    rank = int(np.sum(s > 1e-9 * max(1.0, s[0])))
-    null = vh[rank:].T  # (n_unknown, n_unknown - rank)
-    fixed = np.all(np.abs(null) < 1e-9, axis=1) if null.shape[1] else np.ones(len(idx), bool)
-    out[idx[fixed]] = True
+    free = len(equations)
+    position = np.full(unknown.shape, -1)
+    position[idx] = np.arange(len(idx))
+    ends = np.full((len(idx), 2), free)
+    filled = np.zeros(len(idx), dtype=np.int64)
+    for e, (cells, _) in enumerate(equations):
+        hit = position[cells[unknown[cells]]]
+        ends[hit, filled[hit]] = e  # a cell appears once per equation
+        filled[hit] += 1
+    out[idx[_bridges(free + 1, ends)]] = True
     return out
 
 
@@ -159,41 +213,48 @@ def _best_candidate(cells: np.ndarray, values: np.ndarray, is_margin: np.ndarray
 
 
 def _complementary(
-    values: np.ndarray, primary: np.ndarray, equations: np.ndarray, is_margin: np.ndarray
+    values: np.ndarray, primary: np.ndarray, equations: Sequence[Equation], is_margin: np.ndarray
 ) -> np.ndarray:
     """Primary plus complementary suppression (flattened cells)."""
     suppressed = primary.copy()
     missing = ~np.isfinite(values)
-    members = equations != 0
     while True:
         # Phase 1: a line with exactly one unknown cell gives it away; hide the next smallest.
         changed = True
         while changed:
             changed = False
-            for e in range(members.shape[0]):
-                unknown = suppressed | missing
-                line = members[e]
-                if np.count_nonzero(unknown & line) != 1:
+            for cells, _ in equations:
+                unknown = suppressed[cells] | missing[cells]
+                if np.count_nonzero(unknown) != 1:
                     continue
-                pick = _best_candidate(np.flatnonzero(line & ~unknown), values, is_margin)
+                pick = _best_candidate(cells[~unknown], values, is_margin)
                 if pick is not None:
                     suppressed[pick] = True
                     changed = True
-        # Phase 2: cells still determined through chains of lines (a "bridge" between groups
-        # of suppressed cells); hide one more cell next to the first and start again.
+        # Phase 2: cells still determined through chains of lines; hide one more cell next to
+        # each such cell (one per neighbourhood per round) and start again.
         det = determined_cells(equations, suppressed | missing) & suppressed
         if not det.any():
             return suppressed
-        first = int(np.flatnonzero(det)[0])
-        lines = members[members[:, first]]
-        known = ~(suppressed | missing)
-        pick = _best_candidate(np.flatnonzero(lines.any(axis=0) & known), values, is_margin)
-        if pick is None:  # its own lines are exhausted: widen to every line with a hidden cell
-            touched = members[(members & suppressed).any(axis=1)].any(axis=0)
-            pick = _best_candidate(np.flatnonzero(touched & known), values, is_margin)
-        if pick is None:
+        fresh = np.zeros(suppressed.shape, dtype=bool)
+        added = False
+        for first in np.flatnonzero(det):
+            near = [cells for cells, _ in equations if first in cells]
+            if any(fresh[cells].any() for cells in near):
+                continue  # a cell was just hidden next to it; recompute before adding more
+            known = ~(suppressed | missing)
+            pool = np.unique(np.concatenate(near)) if near else np.zeros(0, dtype=np.int64)
+            pick = _best_candidate(pool[known[pool]], values, is_margin)
+            if pick is None:  # its own lines are exhausted: widen to lines with a hidden cell
+                touched = [cells for cells, _ in equations if suppressed[cells].any()]
+                pool = np.unique(np.concatenate(touched)) if touched else pool
+                pick = _best_candidate(pool[known[pool]], values, is_margin)
+            if pick is not None:
+                suppressed[pick] = True
+                fresh[pick] = True
+                added = True
+        if not added:
             return suppressed
-        suppressed[pick] = True
 
 
 def _check_columns(table: pd.DataFrame, columns: Iterable[Hashable], parameter: str) -> list[Any]:
@@ -264,11 +325,14 @@ def _masks(
         raise ValueError(f"totals must be one of {get_args(Totals)}, got {totals!r}")
     if zeros not in get_args(Zeros):
         raise ValueError(f"zeros must be one of {get_args(Zeros)}, got {zeros!r}")
-    counts = _check_columns(
-        table,
-        default_count_columns(table) if count_columns is None else count_columns,
-        "count_columns",
-    )
+    if count_columns is None:
+        count_columns = default_count_columns(table)
+        if not count_columns and not stat_columns:
+            raise ValueError(
+                "no count columns found (a labelled index with integer columns, or columns named "
+                "n, count, n_*, *_n ...); pass count_columns"
+            )
+    counts = _check_columns(table, count_columns, "count_columns")
     stats = _check_columns(table, stat_columns, "stat_columns")
     links = dict(derived or {})
     _check_columns(table, links, "derived")
@@ -418,10 +482,12 @@ def suppress(
     (cells sum to the row/column total: a margin cell shown in the table, or a total assumed
     known, per ``totals``). Repeat until nothing changes: (1) in every line with exactly one
     hidden cell, hide the smallest other cell of the line (interior cells before margins,
-    non-zero before zero); (2) compute the null space of the equations restricted to the
-    hidden cells; a hidden cell on which every null vector vanishes is still determined
-    (e.g. through a chain of lines), so hide the smallest visible cell of one of its lines.
-    At the end no hidden cell equals a linear combination of the published numbers. Bounds
+    non-zero before zero); (2) a hidden cell can still be determined through a chain of lines
+    even when every line holds 0 or 2+ hidden cells: with lines as nodes and hidden cells as
+    edges, it is determined exactly when its edge lies on no cycle (a bridge; see
+    :func:`determined_cells`); for each such cell hide the smallest visible cell of one of
+    its lines. At the end no hidden cell equals a linear combination of the published
+    numbers. Bounds
     (a hidden primary cell lies in ``1..min_cell-1``) can still narrow a cell to an interval;
     exact recovery by subtraction is what is prevented. This is a heuristic, not the
     cost-optimal pattern of tau-ARGUS.

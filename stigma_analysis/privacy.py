@@ -61,8 +61,9 @@ __all__ = [
 
 # Column names that, whatever the caller declared, show that a table holds respondent-level
 # identifiers or contact data (see :func:`stigma_analysis._privacy_pii.name_hint`).
-# "name" and "address" are left out: "village" or "site name" are legitimate breakdowns.
-_ROW_LEVEL_KINDS = frozenset({"id", "national_id", "phone", "email", "date_of_birth", "gps"})
+# "name", "address" and "date_of_birth" are left out: "village", "interviewer name" or
+# "birth year" are legitimate breakdowns of an aggregate table.
+_ROW_LEVEL_KINDS = frozenset({"id", "national_id", "phone", "email", "gps"})
 
 
 def _labels(values: Iterable[Hashable]) -> set[str]:
@@ -201,7 +202,7 @@ def disclose(
     -----
     *Respondent-level heuristic.* A table is refused when (a) one of its column labels or
     index level names is named like an identifier or contact data (``id``, ``uuid``,
-    ``passport``, ``phone``, ``email``, ``dob``, ``lat``/``lon`` ...; see :func:`scan_pii`),
+    ``passport``, ``phone``, ``email``, ``lat``/``lon`` ...; see :func:`scan_pii`),
     unless it is a count column such as ``n_id``, or (b) ``n_respondents`` is given and the table
     has at least that many rows. Aggregates have far fewer rows than respondents; a table with
     one row per respondent almost always carries an id or needs one to be useful.
@@ -249,7 +250,11 @@ def disclose(
             f"cannot check an object of type {type(obj).__name__}; pass a DataFrame, Series or "
             "matplotlib Figure (style tables after disclose())"
         )
-    counts = list(default_count_columns(obj) if count_columns is None else count_columns)
+    if count_columns is None:
+        qis = _labels(quasi_identifiers)
+        counts = [c for c in default_count_columns(obj) if str(c) not in qis]
+    else:
+        counts = list(count_columns)
     _check_table(
         obj,
         id_columns=id_columns,
