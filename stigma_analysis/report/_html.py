@@ -45,8 +45,15 @@ def _text(value: Any) -> str:
 
 
 class _Page:
-    def __init__(self, doc: QmdDocument, meta: Mapping[str, Any], execute: Mapping[str, Any]):
+    def __init__(
+        self,
+        doc: QmdDocument,
+        execution: Execution,
+        meta: Mapping[str, Any],
+        execute: Mapping[str, Any],
+    ):
         self.doc = doc
+        self.execution = execution
         self.meta = meta
         self.execute = execute
         self.styler_ids: dict[str, str] = {}
@@ -64,12 +71,20 @@ class _Page:
         )
 
     def _number_crossrefs(self) -> dict[str, str]:
+        """``{"fig-x": "Figure 1", ...}``: numbered in order, counting only cells that show one."""
         refs: dict[str, str] = {}
         counts = {"fig": 0, "tbl": 0}
         for cell in self.doc.cells:
             label = cell.label or ""
             kind = label.split("-", 1)[0]
-            if kind in counts and label not in refs:
+            executed = self.execution.cells.get(cell.index)
+            mimes = {m for o in (executed.outputs if executed else []) for m in o.get("data", {})}
+            shown = (
+                any(m.startswith("image/") for m in mimes)
+                if kind == "fig"
+                else bool(mimes & {"text/html", "text/markdown"})
+            )
+            if kind in counts and label not in refs and shown:
                 counts[kind] += 1
                 refs[label] = f"{'Figure' if kind == 'fig' else 'Table'} {counts[kind]}"
         return refs
@@ -370,7 +385,7 @@ def build_html(
     generator : str
         Content of the ``generator`` meta tag.
     """
-    page = _Page(doc, meta, execute)
+    page = _Page(doc, execution, meta, execute)
     header = page.header()
     body: list[str] = []
     for block in doc.blocks:

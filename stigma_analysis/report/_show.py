@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Table", "show_table"]
+
+_NUMERIC_TEXT = re.compile(r"^[<>≤≥~]?\s*[-−]?[\d,]*\.?\d+\s*%?$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,34 +98,39 @@ def show_table(
         return digits
 
     e = html.escape
+    columns = list(df.columns)
+    # A column is right-aligned when every shown value is a number (suppressed counts such
+    # as "<5" included), so a column that privacy turned into text still lines up.
+    cells = [
+        [_cell(v, col_digits(col), na_rep) for v in df.iloc[:, j]] for j, col in enumerate(columns)
+    ]
+    numeric_col = [
+        all(num or _NUMERIC_TEXT.match(t) or t == na_rep for t, num in col) and len(col) > 0
+        for col in cells
+    ]
     index_names = [n if n is not None else "" for n in df.index.names] if index else []
     head = "".join(f"<th>{e(str(n))}</th>" for n in index_names)
-    head += (
-        "".join(
-            f'<th class="{"num" if pd.api.types.is_numeric_dtype(df[c]) else "text"}">{e(str(c))}</th>'
-            for c in df.columns
-        )
-        if not df.columns.has_duplicates
-        else "".join(f"<th>{e(str(c))}</th>" for c in df.columns)
+    head += "".join(
+        f'<th class="{"num" if numeric_col[j] else "text"}">{e(str(c))}</th>'
+        for j, c in enumerate(columns)
     )
     body_rows: list[str] = []
     text_rows: list[list[str]] = []
-    columns = list(df.columns)
-    for key, row in zip(df.index, df.itertuples(index=False, name=None), strict=True):
-        cells: list[str] = []
+    for i, key in enumerate(df.index):
+        row_html: list[str] = []
         texts: list[str] = []
         if index:
             keys = key if isinstance(key, tuple) else (key,)
             for k in keys:
                 t, _ = _cell(k, 2, na_rep)
-                cells.append(f'<th scope="row">{e(t)}</th>')
+                row_html.append(f'<th scope="row">{e(t)}</th>')
                 texts.append(t)
-        for col, value in zip(columns, row, strict=True):
-            t, numeric = _cell(value, col_digits(col), na_rep)
-            cls = ' class="num"' if numeric else ""
-            cells.append(f"<td{cls}>{e(t)}</td>")
+        for j in range(len(columns)):
+            t, _ = cells[j][i]
+            cls = ' class="num"' if numeric_col[j] else ""
+            row_html.append(f"<td{cls}>{e(t)}</td>")
             texts.append(t)
-        body_rows.append("<tr>" + "".join(cells) + "</tr>")
+        body_rows.append("<tr>" + "".join(row_html) + "</tr>")
         text_rows.append(texts)
     cap = f"<caption>{e(caption)}</caption>" if caption else ""
     table_html = (

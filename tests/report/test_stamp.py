@@ -98,11 +98,19 @@ def test_show_table_formats_numbers() -> None:
     html = table._repr_html_()
     assert "<caption>Means</caption>" in html
     assert '<td class="num">1.235</td>' in html
-    assert "<td>—</td>" in html
+    assert '<td class="num">—</td>' in html
     assert '<td class="num">12</td>' in html
     assert "<td>yes</td>" in html
     assert "<th" not in html.split("<tbody>")[1]  # a 0..n-1 index is not shown
     assert repr(table).splitlines()[0] == "Means"
+
+
+def test_show_table_aligns_suppressed_counts_as_numbers() -> None:
+    df = pd.DataFrame({"site": ["A", "B"], "n": ["<5", "12"]})
+    html = show_table(df)._repr_html_()
+    assert '<th class="num">n</th>' in html
+    assert '<td class="num">&lt;5</td>' in html
+    assert '<th class="text">site</th>' in html
 
 
 def test_show_table_index_and_errors() -> None:
