@@ -26,7 +26,8 @@ Formats read (the extension decides)
 Codebook files
 --------------
 A codebook file describes variables of a CSV (or overrides those of any other file). Every
-field is optional; variables not listed keep what the data file says.
+field is optional; a field given replaces what the data file says, fields and variables not
+listed keep it.
 
 YAML (``.yaml`` / ``.yml``)::
 

@@ -266,6 +266,13 @@ def _missing_spec(var: Variable, valid: np.ndarray) -> list[Any] | None:
             raise SurveyWriteError(
                 "", f"variable {var.name!r}: SPSS allows at most 3 missing codes for a string"
             )
+        too_long = [c for c in codes if len(str(c).encode("utf-8")) > 8]
+        if too_long:
+            raise SurveyWriteError(
+                "",
+                f"variable {var.name!r}: SPSS string missing values are at most 8 bytes long; "
+                f"{too_long[0]!r} is longer",
+            )
         return [str(c) for c in codes]
     fcodes = [float(c) for c in codes]
     if not ranges and len(fcodes) <= 3:

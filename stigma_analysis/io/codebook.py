@@ -409,6 +409,25 @@ def describe(survey: Survey) -> pd.DataFrame:
         cells: user-missing and system-missing), ``n_missing_by_code`` (dict user-missing
         code → count).
     """
+    return pd.DataFrame(_describe_rows(survey), columns=list(DESCRIBE_COLUMNS))
+
+
+DESCRIBE_COLUMNS = (
+    "name",
+    "label",
+    "type",
+    "measure",
+    "format",
+    "value_labels",
+    "missing_codes",
+    "missing_ranges",
+    "n_valid",
+    "n_missing",
+    "n_missing_by_code",
+)
+
+
+def _describe_rows(survey: Survey) -> list[dict[str, Any]]:
     cb = survey.codebook
     n_null = survey.data.isna().sum()
     rows = []
@@ -429,20 +448,7 @@ def describe(survey: Survey) -> pd.DataFrame:
                 "n_missing_by_code": cb.missing_counts(name),
             }
         )
-    columns = [
-        "name",
-        "label",
-        "type",
-        "measure",
-        "format",
-        "value_labels",
-        "missing_codes",
-        "missing_ranges",
-        "n_valid",
-        "n_missing",
-        "n_missing_by_code",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return rows
 
 
 def describe_records(survey: Survey) -> list[dict[str, Any]]:
@@ -452,7 +458,7 @@ def describe_records(survey: Survey) -> list[dict[str, Any]]:
     ``HIGHEST``) become ``null``.
     """
     out = []
-    for rec in describe(survey).to_dict(orient="records"):
+    for rec in _describe_rows(survey):
         out.append(
             {
                 "name": str(rec["name"]),

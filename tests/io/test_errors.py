@@ -248,3 +248,16 @@ def test_unexpressible_missing_codes(tmp_path: Path) -> None:
     with pytest.raises(SurveyWriteError, match="cannot be expressed in SPSS"):
         write_survey(s, tmp_path / "q.sav")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_long_string_missing_value_refused(tmp_path: Path) -> None:
+    from stigma_analysis.io import Codebook, Survey, Variable
+
+    df = pd.DataFrame({"s": ["not applicable", "yes"]})
+    var = Variable(name="s", type="string", missing_codes=("not applicable",))
+    s = Survey(data=df, codebook=Codebook(variables={"s": var}, n_rows=2))
+    with pytest.raises(SurveyWriteError, match="at most 8 bytes"):
+        write_survey(s, tmp_path / "s.sav")
+    # the other formats have no such limit
+    back = read_survey(write_survey(s, tmp_path / "s.parquet"))
+    assert back.codebook.missing_codes_of("s").to_dict() == {0: "not applicable"}
