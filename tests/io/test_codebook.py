@@ -18,7 +18,6 @@ from stigma_analysis.io import (
     describe,
     describe_records,
     read_survey,
-    write_survey,
 )
 
 DESCRIBE_COLUMNS = [
