@@ -374,12 +374,12 @@ class PseudonymKey(bytes):
         raise TypeError("a PseudonymKey cannot be pickled (it must not leave the process)")
 
 
-def _check_key_length(key: bytes, where: str, file: Path | None) -> None:
-    if len(key) < MIN_KEY_BYTES:
+def _check_key_length(n_bytes: int, where: str, file: Path | None) -> None:
+    if n_bytes < MIN_KEY_BYTES:
         raise SpecError(
             file,
             "privacy.pseudonymize",
-            f"the pseudonym key in {where} is {len(key)} bytes long; at least {MIN_KEY_BYTES} "
+            f"the pseudonym key in {where} is {n_bytes} bytes long; at least {MIN_KEY_BYTES} "
             "are required (generate one with: "
             "python -c 'import secrets; print(secrets.token_hex(32))')",
         )
@@ -417,8 +417,10 @@ def load_key(
     """
     if key_file is not None:
         path = Path(key_file)
+        # The key is wrapped at once, so that no plain copy sits in a frame's locals when a
+        # traceback (or a debugger, or pytest --showlocals) prints them.
         try:
-            raw = path.read_bytes()
+            key = PseudonymKey(path.read_bytes().strip())
         except FileNotFoundError:
             raise SpecError(
                 path,
@@ -430,13 +432,12 @@ def load_key(
             raise SpecError(
                 path, "privacy.key_file", f"cannot read the pseudonym key file ({exc.strerror})"
             ) from None
-        key = raw.strip()
-        _check_key_length(key, f"file {path}", path)
-        return PseudonymKey(key)
+        _check_key_length(len(key), f"file {path}", path)
+        return key
     if not isinstance(env, str) or not env:
         raise TypeError(f"env must be the name of an environment variable, got {env!r}")
-    value = os.environ.get(env)
-    if value is None or not value.strip():
+    key = PseudonymKey(os.environ.get(env, "").strip().encode("utf-8"))
+    if not key:
         raise SpecError(
             None,
             "privacy.pseudonymize",
@@ -444,9 +445,8 @@ def load_key(
             "study's privacy block (generate a key with: "
             "python -c 'import secrets; print(secrets.token_hex(32))')",
         )
-    key = value.strip().encode("utf-8")
-    _check_key_length(key, f"environment variable {env}", None)
-    return PseudonymKey(key)
+    _check_key_length(len(key), f"environment variable {env}", None)
+    return key
 
 
 def _canonical_id(value: Any) -> str:
@@ -533,7 +533,7 @@ def pseudonymize(
     if column not in data.columns:
         raise KeyError(f"column {column!r} is not in the data (columns: {list(data.columns)})")
     codes, raw = pd.factorize(data[column], use_na_sentinel=True)
-    secret = bytes(key)
+    secret = PseudonymKey(key)  # redacted in any traceback's locals
     cache: dict[str, str] = {}
     for value in raw:
         text = _canonical_id(value)

@@ -343,12 +343,12 @@ def _masks(
     if counts:
         values = table.loc[:, counts].to_numpy(dtype="float64", na_value=np.nan)
         finite = np.isfinite(values)
-        bad = finite & ((values < 0) | (values != np.round(values)))
+        bad = finite & (values < 0)
         if bad.any():
             col = counts[int(np.flatnonzero(bad.any(axis=0))[0])]
             raise ValueError(
-                f"count column {col!r} holds negative or fractional values; pass the counts "
-                "in count_columns (and the statistics in stat_columns)"
+                f"count column {col!r} holds negative values; pass the counts in "
+                "count_columns (and the statistics in stat_columns)"
             )
         low = 0 if zeros == "suppress" else 1
         primary = finite & (values >= low) & (values < min_cell)

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import pickle
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -285,8 +287,10 @@ def test_suppress_rejects_bad_arguments() -> None:
         suppress(table, min_cell=5, totals="diagonal")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="count_columns names columns"):
         suppress(table, min_cell=5, count_columns=["nope"])
-    with pytest.raises(ValueError, match="negative or fractional"):
-        suppress(pd.DataFrame({"n": [1.5, 3.0]}), min_cell=5)
+    with pytest.raises(ValueError, match="count column 'n' holds negative values"):
+        suppress(pd.DataFrame({"n": [-1, 3]}), min_cell=5)
+    weighted = suppress(pd.DataFrame({"n": [4.6, 30.2, 12.5]}), min_cell=5, totals="none")
+    assert weighted["n"].tolist() == ["<5", 30.2, 12.5]
     with pytest.raises(ValueError, match="no count columns found"):
         suppress(pd.DataFrame({"wave": [1, 2], "mean": [0.1, 0.2]}), min_cell=5)
     with pytest.raises(ValueError, match="stat_columns need n_column"):
@@ -300,6 +304,16 @@ def test_suppress_rejects_bad_arguments() -> None:
 def key(monkeypatch: pytest.MonkeyPatch) -> bytes:
     monkeypatch.setenv("STIGMA_PSEUDONYM_KEY", KEY_TEXT)
     return load_key()
+
+
+def traceback_with_locals(action: Callable[[], object]) -> str:
+    try:
+        action()
+    except Exception as exc:  # any error: its traceback is what is inspected
+        return "".join(
+            traceback.TracebackException.from_exception(exc, capture_locals=True).format()
+        )
+    raise AssertionError("the action did not raise")
 
 
 def test_pseudonym_is_truncated_hmac_sha256(key: bytes) -> None:
@@ -359,6 +373,9 @@ def test_key_never_appears_in_reprs_errors_or_outputs(
     with pytest.raises(SpecError, match="12 bytes long; at least 32") as short:
         load_key(env="SHORT_KEY")
     shown += [str(e.value) for e in (text_key, missing_column, short)]
+    # tracebacks printed with every frame's locals (pytest --showlocals, rich, debuggers)
+    shown.append(traceback_with_locals(lambda: load_key(env="SHORT_KEY")))
+    shown.append(traceback_with_locals(lambda: pseudonymize(data, "nope", key)))
     for text in shown:
         for secret in secrets:
             assert secret not in text
@@ -645,3 +662,42 @@ def test_disclosure_policy() -> None:
     assert policy.with_options(min_cell=10).suppress(planted_table()).iloc[2, 2] == "<10"
     with pytest.raises(ValueError, match="min_cell must be at least 1"):
         DisclosurePolicy(min_cell=0)
+
+
+def test_planted_study_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    # personal columns, a 3-person site and one rare combination of quasi-identifiers
+    rng = np.random.default_rng(11)
+    n = 153
+    data = survey_with_planted_pii(n=n, seed=11)
+    data["site"] = ["PP"] * 100 + ["SR"] * 50 + ["KK"] * 3
+    data["age_band"] = rng.choice(["18-24", "25-34"], n)
+    data.loc[7, "age_band"] = "45+"
+    data["reintegrated"] = rng.choice(["yes", "no"], n, p=[0.7, 0.3])
+    monkeypatch.setenv("STIGMA_PSEUDONYM_KEY", KEY_TEXT)
+    found = scan_pii(data, id_columns=["resp_id"], allow=["interview_date"])
+    safe = pseudonymize(data.drop(columns=found["column"].unique()), "resp_id", load_key())
+    policy = DisclosurePolicy(
+        min_cell=5,
+        id_columns=("resp_id",),
+        pii_columns=tuple(found["column"]),
+        quasi_identifiers=("site", "age_band"),
+        n_respondents=n,
+    )
+    risk = policy.k_anonymity(safe)
+    assert 7 in risk.at_risk["row"].tolist()
+    assert set(risk.at_risk["row"]) >= {150, 151, 152}  # the KK site
+    assert "resp_id" not in risk.at_risk.columns
+
+    table = pd.crosstab(safe["site"], safe["reintegrated"], margins=True)
+    shown = policy.disclose(table)
+    hidden = shown.map(lambda v: isinstance(v, str)).to_numpy()
+    visible = shown.to_numpy()[~hidden]
+    assert not any(0 < v < 5 for v in visible)
+    assert recoverable_cells(table.to_numpy(), hidden, margin_row=True, margin_col=True) == []
+    text = shown.to_string()
+    for value in data["respondent"].tolist() + data["contact"].tolist():
+        assert value not in text
+    with pytest.raises(DisclosureError):
+        policy.disclose(safe)  # respondent-level: the id column, and n rows
+    with pytest.raises(DisclosureError):
+        policy.disclose(data[["contact", "site"]].drop_duplicates())
