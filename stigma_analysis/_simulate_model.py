@@ -129,11 +129,14 @@ def default_parameters() -> dict[str, Any]:
         # attrition log-odds per SD of the observed baseline score (MAR)
         "attrition_slopes": {"hscl_depression": -0.45, "ismi_total_excl_sr": -0.35},
         "missing": {
-            "refusal": {"default": 0.010, "eds": 0.045, "ismi_de": 0.04, "sexual_violence": 0.07},
+            "refusal": {"default": 0.010, "eds": 0.003, "ismi_de": 0.04, "sexual_violence": 0.07},
+            # whole sections refused at once (share of interviews): the discrimination questions
+            "refusal_block": {"eds": 0.05},
             "dont_know": {
                 "default": 0.006,
                 "mspss": 0.012,
-                "reint": 0.015,
+                "eds": 0.002,
+                "reint": 0.010,
                 "months_exploited": 0.06,
             },
             "person_heterogeneity_shape": 1.2,
@@ -160,10 +163,10 @@ class ItemSpec:
 
 _ISMI_SUBSCALES: dict[str, tuple[tuple[int, ...], float]] = {
     # subscale: (items, target raw item mean)  -- CALIBRATION.md row 2 shifted to a 2.35 total
-    "alienation": ((1, 5, 8, 16, 17, 21), 2.33),
-    "stereotype_endorsement": ((2, 6, 10, 18, 19, 23, 29), 2.03),
-    "discrimination_experience": ((3, 15, 22, 25, 28), 2.73),
-    "social_withdrawal": ((4, 9, 11, 12, 13, 20), 2.51),
+    "alienation": ((1, 5, 8, 16, 17, 21), 2.32),
+    "stereotype_endorsement": ((2, 6, 10, 18, 19, 23, 29), 2.02),
+    "discrimination_experience": ((3, 15, 22, 25, 28), 2.72),
+    "social_withdrawal": ((4, 9, 11, 12, 13, 20), 2.50),
     "stigma_resistance": ((7, 14, 24, 26, 27), 2.50),
 }
 MSPSS_SUBSCALES = {
@@ -487,7 +490,8 @@ def generate(
 
     # ---- assemble long data (all persons, all waves) before attrition
     ids = np.array([f"S{i:04d}" for i in range(1, n + 1)], dtype=object)
-    frames = []
+    item_cols = [s.column for s in specs]
+    heads = []
     lat_frames = []
     for t in range(waves):
         ages = np.floor(age_exact + params["age"]["years_per_wave"] * t).astype(np.int64)
@@ -501,7 +505,7 @@ def generate(
             "months_exploited": months,
             "working": working[t],
         }
-        frames.append(pd.DataFrame({**head, **waves_items[t]}))
+        heads.append(head)
         lat_frames.append(
             pd.DataFrame(
                 {
@@ -513,17 +517,31 @@ def generate(
                 }
             )
         )
-    data = pd.concat(frames, ignore_index=True)
     latents = pd.concat(lat_frames, ignore_index=True)
-    item_cols = [s.column for s in specs]
-    data[item_cols] = data[item_cols].astype(float)
+    long: dict[str, np.ndarray] = {k: np.concatenate([h[k] for h in heads]) for k in heads[0]}
     for c in ("age", "sexual_violence", "months_exploited", "working"):
-        data[c] = data[c].astype(float)
+        long[c] = long[c].astype(float)
+    # answers as one (rows x items) float matrix; missing codes are laid on it before the
+    # DataFrame is built (column-wise DataFrame assignment of ~100 columns is slow)
+    values = np.vstack(
+        [np.column_stack([waves_items[t][c] for c in item_cols]) for t in range(waves)]
+    ).astype(float)
 
     # ---- missing codes
     facts: dict[str, Any] = {}
     if missing:
-        _lay_missing(data, item_cols, rng, params["missing"])
+        extra = np.column_stack([long["sexual_violence"], long["months_exploited"]])
+        laid = _lay_missing(
+            np.hstack([values, extra]),
+            [*item_cols, "sexual_violence", "months_exploited"],
+            working=long["working"],
+            n_persons=n,
+            rng=rng,
+            m=params["missing"],
+        )
+        values = laid[:, : len(item_cols)]
+        long["sexual_violence"], long["months_exploited"] = laid[:, -2], laid[:, -1]
+    data = pd.DataFrame({**long, **dict(zip(item_cols, values.T, strict=True))})
 
     # ---- attrition: monotone dropout, MAR on observed baseline depression and self-stigma
     present = np.ones((waves, n), dtype=bool)
@@ -576,13 +594,22 @@ def _attrition_columns(name: str) -> list[str]:
 
 
 def _lay_missing(
-    data: pd.DataFrame, item_cols: list[str], rng: np.random.Generator, m: Mapping[str, Any]
-) -> None:
-    """Overwrite cells with 97 (refused), 98 (don't know) and 99 (not applicable), in place."""
-    n_rows = len(data)
+    values: np.ndarray,
+    cols: list[str],
+    *,
+    working: np.ndarray,
+    n_persons: int,
+    rng: np.random.Generator,
+    m: Mapping[str, Any],
+) -> np.ndarray:
+    """Codes 97 (refused), 98 (don't know) and 99 (not applicable) laid over ``values``.
+
+    ``values`` is (rows x cols), rows ordered wave by wave with ``n_persons`` rows per wave;
+    the last two columns are the baseline facts ``sexual_violence`` and ``months_exploited``.
+    """
+    n_rows = values.shape[0]
     refusal, dont_know = m["refusal"], m["dont_know"]
     de_items = {f"ismi_{i}" for i in _ISMI_SUBSCALES["discrimination_experience"][0]}
-    cols = [*item_cols, "sexual_violence", "months_exploited"]
 
     def rate(table: Mapping[str, float], col: str) -> float:
         if col in table:
@@ -596,31 +623,27 @@ def _lay_missing(
     r_dk = np.array([rate(dont_know, c) for c in cols])
     shape = float(m["person_heterogeneity_shape"])
     # some respondents refuse (or do not know) much more than others: gamma multipliers, mean 1
-    mult_ref = rng.gamma(shape, 1 / shape, n_rows)
-    mult_dk = rng.gamma(shape, 1 / shape, n_rows)
+    mult_ref = np.asarray(rng.gamma(shape, 1 / shape, n_rows))
+    mult_dk = np.asarray(rng.gamma(shape, 1 / shape, n_rows))
     u = rng.random((n_rows, len(cols)))
     # the baseline facts (sexual violence, months exploited) are one answer per person, carried
-    # to every wave: use the person's wave-1 draw for every wave
-    n_persons = int((data["wave"] == 1).sum())
+    # to every wave: use the person's wave-1 draws for every wave
     person = np.arange(n_rows) % n_persons
-    for j in (cols.index("sexual_violence"), cols.index("months_exploited")):
-        u[:, j] = u[person, j]
-    mult_ref_p = np.where(
-        np.isin(np.arange(len(cols)), [len(cols) - 2, len(cols) - 1])[None, :],
-        mult_ref[person][:, None],
-        mult_ref[:, None],
-    )
-    mult_dk_p = np.where(
-        np.isin(np.arange(len(cols)), [len(cols) - 2, len(cols) - 1])[None, :],
-        mult_dk[person][:, None],
-        mult_dk[:, None],
-    )
+    facts = np.isin(np.arange(len(cols)), [len(cols) - 2, len(cols) - 1])[None, :]
+    u[:, -2:] = u[person][:, -2:]
+    mult_ref_p = np.where(facts, mult_ref[person][:, None], mult_ref[:, None])
+    mult_dk_p = np.where(facts, mult_dk[person][:, None], mult_dk[:, None])
     p_ref = np.minimum(mult_ref_p * r_ref[None, :], 0.9)
     p_dk = np.minimum(mult_dk_p * r_dk[None, :], 0.9)
     codes = np.where(u < p_ref, 97.0, np.where(u < p_ref + p_dk, 98.0, np.nan))
-    values = data[cols].to_numpy(dtype=float)
-    data[cols] = np.where(np.isnan(codes), values, codes)
+    # section refusals: every item of the block refused in that interview
+    for prefix, p_block in m.get("refusal_block", {}).items():
+        block = [j for j, c in enumerate(cols) if c.split("_", maxsplit=1)[0] == prefix]
+        refuse = rng.random(n_rows) < np.minimum(mult_ref * float(p_block), 0.9)
+        codes[np.ix_(refuse, block)] = 97.0
+    out = np.where(np.isnan(codes), values, codes)
     # not applicable: the work-related economic items for respondents not working
-    not_working = data["working"].to_numpy() == 0
+    not_working = working == 0
     for c in ("reint_eco2", "reint_eco3"):
-        data.loc[not_working, c] = 99.0
+        out[not_working, cols.index(c)] = 99.0
+    return out

@@ -34,7 +34,7 @@ SR_ITEMS = _ISMI_SUBSCALES["stigma_resistance"][0]
 CALIBRATION_TARGETS: dict[str, tuple[float, float, str]] = {
     "ismi_excl_sr_mean": (2.35, 0.05, "A1"),
     "ismi_excl_sr_sd": (0.55, 0.05, "A1"),
-    "ismi_excl_sr_share_elevated": (0.375, 0.04, "A3 (35-40%)"),
+    "ismi_excl_sr_share_elevated": (0.375, 0.035, "A3 (35-40%)"),
     "alpha_ismi_excl_sr": (0.90, 0.03, "A4"),
     "alpha_ismi_total": (0.90, 0.03, "A4"),
     "r_ismi_depression": (0.40, 0.05, "A5"),

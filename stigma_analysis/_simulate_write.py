@@ -30,7 +30,11 @@ _DATE_OFFSET, _TIME_OFFSET = 92, 101
 FIXED_DATE = b"01 Jan 26"
 FIXED_TIME = b"00:00:00"
 
-MISSING_LABELS: dict[int | float, str] = {97: "Refused / បដិសេធ", 98: "Don't know / មិនដឹង", 99: "Not applicable / មិនពាក់ព័ន្ធ"}
+MISSING_LABELS: dict[int | float, str] = {
+    97: "Refused / បដិសេធ",
+    98: "Don't know / មិនដឹង",
+    99: "Not applicable / មិនពាក់ព័ន្ធ",
+}
 YES_NO: dict[int | float, str] = {0: "No / ទេ", 1: "Yes / បាទ/ចាស"}
 
 _INSTRUMENT_LABELS: dict[str, tuple[str, dict[int | float, str]]] = {

@@ -27,12 +27,14 @@ import pandas as pd
 
 __all__ = ["EXAMPLE_SEED", "SimulatedStudy", "simulate_study", "write_example_study"]
 
-EXAMPLE_SEED = 98
+EXAMPLE_SEED = 131
 """The seed of the bundled example study in ``surveys/example``.
 
-Chosen, among seeds 1-100 at n = 600, as the one whose sample figures lie closest to the
-calibration targets (sum of squared deviations in units of the test tolerances), so that the
-teaching example shows the published effects without unusual sampling noise."""
+Chosen among seeds 1-150 at n = 600: of the samples whose share with an elevated ISMI score lies
+in the published 35-40 % and whose intervention effect visibly fades (d at wave 2 above d at
+wave 3 by more than 0.05), the one whose figures lie closest to the calibration targets (sum of
+squared deviations in units of the tolerances in ``truth.yaml``). A teaching example should show
+the published effects without unusual sampling noise; any seed draws from the same model."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
