@@ -63,8 +63,7 @@ _TOKEN_HINTS: dict[str, frozenset[str]] = {
 _SUBSTRING_HINTS: dict[str, tuple[str, ...]] = {
     "national_id": ("passport", "national_id", "nationalid", "id_card", "idcard"),
     "name": ("surname", "firstname", "lastname", "fullname", "ឈ្មោះ", "ชื่อ", "họ tên"),
-    "phone": ("phone", "telefon", "téléphone", "telefono", "teléfono", "ទូរស័ព្ទ", "โทร"),
-    "phone_": ("điện thoại",),
+    "phone": ("phone", "telefon", "téléphone", "teléfono", "ទូរស័ព្ទ", "โทร", "điện thoại"),
     "email": ("email", "e_mail", "e-mail", "courriel", "correo"),
     "date_of_birth": ("birth", "naissance", "nacimiento", "កំណើត", "ngày sinh", "วันเกิด"),
     "gps": ("latitude", "longitude", "gps", "coordinate", "geopoint", "geolocation"),
@@ -140,7 +139,7 @@ def name_hint(column: Hashable) -> tuple[str, str] | None:
             return kind, sorted(hits)[0]
         if kind == "national_id" and {"national", "id"} <= set(tokens):
             return kind, "national id"
-        for hint in _SUBSTRING_HINTS.get(kind, ()) + _SUBSTRING_HINTS.get(kind + "_", ()):
+        for hint in _SUBSTRING_HINTS.get(kind, ()):
             if hint in text or hint.replace("_", "") in joined:
                 return kind, hint
     return None
@@ -155,7 +154,7 @@ def _as_text(index: pd.Index) -> pd.Series:
         return text.str.strip()
 
 
-def _content_hits(values: pd.Series, n_rows: int) -> list[tuple[str, str, int]]:
+def _content_hits(values: pd.Series) -> list[tuple[str, str, int]]:
     """Content evidence for one text-like column: a list of ``(kind, evidence, n_flagged)``."""
     counts = values.value_counts(dropna=True, sort=False)
     n_valid = int(counts.sum())
@@ -180,7 +179,8 @@ def _content_hits(values: pd.Series, n_rows: int) -> list[tuple[str, str, int]]:
         hits.append(_date_hit(text[is_date.to_numpy(dtype=bool)], dates, n_valid))
 
     digits = text.str.count(r"\d")
-    is_phone = text.str.fullmatch(_PHONE) & digits.between(8, 15) & ~is_date
+    decimal = text.str.fullmatch(r"[-+]?\d+[.,]\d+")  # 11.556432 is a number, not a phone
+    is_phone = text.str.fullmatch(_PHONE) & digits.between(8, 15) & ~is_date & ~decimal
     phones = n_matching(is_phone)
     if phones >= _SHARE_PHONE * n_valid:
         hits.append(("phone", f"{phones} of {n_valid} values look like phone numbers", phones))
@@ -319,7 +319,7 @@ def scan_pii(
             kind = "date_of_birth" if is_birth else "exact_date"
             content = [(kind, f"{n} exact dates (date column)", n)] if n else []
         elif _is_text_like(s):
-            content = _content_hits(s, n_rows)
+            content = _content_hits(s)
         else:
             content = []
         for kind, evidence, n in content:

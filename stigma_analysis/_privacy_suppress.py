@@ -496,6 +496,19 @@ def suppress(
     ----------
     Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Wiley, ch. 4 (tabular data).
 
+    Examples
+    --------
+    >>> t = pd.DataFrame(
+    ...     {"home": [3, 40, 22], "shelter": [12, 2, 18], "alone": [25, 31, 9]},
+    ...     index=pd.Index(["BB", "PP", "SR"], name="site"),
+    ... )
+    >>> suppress(t, min_cell=5)  # doctest: +NORMALIZE_WHITESPACE
+         home shelter alone
+    site
+    BB     <5     [c]    25
+    PP     40      <5   [c]
+    SR    [c]      18   [c]
+
     Checked against: a hypothesis property test over random tables in ``tests/test_privacy.py``
     (no hidden cell is recoverable, by an independent rank computation).
     """
