@@ -237,6 +237,8 @@ def execute_document(
                 tb = strip_ansi(str(getattr(exc, "traceback", "") or "")).strip()
                 tail = "\n".join(tb.splitlines()[-40:])
                 head = f"{exc.ename}: {strip_ansi(str(exc.evalue))}"
+                if isinstance(kind, tuple) and kind[0] == "cell":
+                    head += f" (the cell starts at line {doc.cells[kind[1]].line})"
                 raise RenderError(name, describe, f"{head}\n{tail}" if tail else head) from None
             except DeadKernelError as exc:
                 raise RenderError(name, describe, f"the kernel died: {exc}") from None

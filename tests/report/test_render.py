@@ -163,7 +163,10 @@ def test_table_with_caption(page: _Page, rendered: Path) -> None:
     html = rendered.read_text(encoding="utf-8")
     assert "<strong>means</strong>" in html  # markdown in captions
     assert '<td class="num">10</td>' in html
-    assert page.tables >= 2  # the demo table and the stamp's file table
+    assert page.tables >= 3  # the demo table, the Styler table and the stamp's file table
+    assert "Table 2: A pandas Styler table" in page.captions
+    # Styler's random table ids are renamed in document order (byte-identical renders)
+    assert 'id="T_t0001"' in html
 
 
 def test_cross_references_and_inline_code(page: _Page) -> None:
@@ -222,6 +225,7 @@ def test_failing_cell_names_label_and_writes_nothing(tmp_path: Path) -> None:
         render(FAILING, output_dir=out, engine="builtin", progress=False)
     assert info.value.cell == "boom"
     assert "kaboom" in info.value.cause
+    assert "(the cell starts at line 12)" in info.value.cause
     assert not out.exists() or not any(out.iterdir())
 
 
