@@ -19,7 +19,7 @@ def test_parse_smoke_fixture() -> None:
     assert doc.front_matter["title"] == "Smoke report"
     assert doc.params == {"study": None, "seed": 1}
     labels = [c.label for c in doc.cells]
-    assert labels[:4] == ["parameters", "setup", "tbl-demo", "fig-demo"]
+    assert labels[:5] == ["parameters", "setup", "tbl-demo", "tbl-styled", "fig-demo"]
     assert doc.cells[0].tags == ("parameters",)
     tbl = doc.cells[2]
     assert tbl.options["tbl-cap"] == "Demo table of **means**"
