@@ -159,3 +159,14 @@ def test_callout_title_from_first_heading_or_attribute() -> None:
     assert out.count('class="callout-title"') == 3
     assert '<div class="aside">' in out
     assert md.headings == []  # a callout's title is not a section
+
+
+@pytest.mark.parametrize("name", ["reintegration.qmd", "programme-evaluation.qmd"])
+def test_analysis_documents_are_parameterised_and_end_with_the_stamp(name: str) -> None:
+    path = Path(__file__).resolve().parents[2] / "analysis" / name
+    if not path.is_file():
+        pytest.skip(f"{path} not present")
+    doc = parse_qmd(path)
+    assert set(doc.params) >= {"study", "seed"}
+    assert any("parameters" in c.tags for c in doc.cells)  # Quarto's way to take -P values
+    assert "stamp(" in doc.cells[-1].source  # every report ends with its reproducibility stamp
