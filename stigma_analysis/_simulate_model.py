@@ -640,7 +640,7 @@ def _lay_missing(
     for prefix, p_block in m.get("refusal_block", {}).items():
         block = [j for j, c in enumerate(cols) if c.split("_", maxsplit=1)[0] == prefix]
         refuse = rng.random(n_rows) < np.minimum(mult_ref * float(p_block), 0.9)
-        codes[np.ix_(refuse, block)] = 97.0
+        codes[np.ix_(refuse, np.asarray(block, dtype=np.intp))] = 97.0
     out = np.where(np.isnan(codes), values, codes)
     # not applicable: the work-related economic items for respondents not working
     not_working = working == 0

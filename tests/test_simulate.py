@@ -311,3 +311,38 @@ def test_overrides_and_argument_errors() -> None:
         simulate_study(paths={"self_stigma": {"reintegration": 0.1}})
     with pytest.raises(ValueError, match="unknown outcome"):
         simulate_study(paths={"stigma": {"age_z": 0.1}})
+
+
+def test_attrition_is_mar_on_baseline_depression_and_stigma(large: SimulatedStudy) -> None:
+    data = large.data
+    base = data[data["wave"] == 1].set_index("resp_id")
+    s = _scores(base)
+    stayed = base.index.isin(data.loc[data["wave"] == 3, "resp_id"])
+    # dropouts were more depressed and more stigmatised at baseline (observed scores) ...
+    assert np.nanmean(s["dep"][~stayed]) > np.nanmean(s["dep"][stayed]) + 0.05
+    assert np.nanmean(s["ismi24"][~stayed]) > np.nanmean(s["ismi24"][stayed]) + 0.03
+    # ... and the latents keep every wave, flagging which rows were observed
+    lat = large.latents
+    assert len(lat) == 3 * 20_000
+    assert int(lat["observed"].sum()) == len(data)
+    observed = lat.loc[lat["observed"], ["resp_id", "wave"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        observed.astype({"resp_id": str}),
+        data[["resp_id", "wave"]].astype({"resp_id": str}).reset_index(drop=True),
+    )
+
+
+def test_command_line_writes_a_study(tmp_path: Path) -> None:
+    from stigma_analysis.simulate import main
+
+    assert main([str(tmp_path / "out"), "--n", "40", "--seed", "5"]) == 0
+    for name in FILES:
+        assert (tmp_path / "out" / name).is_file()
+    df, _ = pyreadstat.read_sav(str(tmp_path / "out" / "wave1.sav"))
+    assert len(df) == 40
+
+
+def test_intervention_override_reaches_the_truth() -> None:
+    s = simulate_study(n=100, seed=2, intervention_effect=[0.0, -0.5])
+    eff = s.truth["effects"]["intervention_on_self_stigma"]
+    assert eff == {"wave_1": 0.0, "wave_2": -0.5, "wave_3": -0.5}
