@@ -41,12 +41,21 @@ def _numeric(data: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"all columns of data must be numeric items: {exc}") from None
 
 
-def _corr(data: pd.DataFrame, use: str) -> tuple[FloatArray, list[str], int]:
+def _corr(data: pd.DataFrame, use: str, cor: str = "pearson") -> tuple[FloatArray, list[str], int]:
     if use not in ("pairwise", "complete"):
         raise ValueError(f"use must be 'pairwise' or 'complete', got {use!r}")
+    if cor not in ("pearson", "polychoric"):
+        raise ValueError(f"cor must be 'pearson' or 'polychoric', got {cor!r}")
     x = _numeric(data)
-    if use == "complete":
+    if use == "complete" or cor == "polychoric":
         x = x.dropna()
+    if cor == "polychoric":
+        from ._dwls import ordinal_codes
+        from ._ordinal import polychoric
+
+        cols = [str(c) for c in x.columns]
+        codes, ncat = ordinal_codes(x.to_numpy(), cols)
+        return polychoric(codes, ncat, acov=False).cor, cols, x.shape[0]
     R = x.corr().to_numpy()
     if not np.isfinite(R).all():
         raise ValueError(
@@ -75,6 +84,10 @@ def eigenvalues(data: pd.DataFrame, *, use: Use = "pairwise") -> pd.DataFrame:
     Checked against: R ``eigen(cor(bfi[1:25], use = "pairwise"))`` to 1e-8.
     """
     R, _, _ = _corr(data, use)
+    return _eigen_table(R)
+
+
+def _eigen_table(R: FloatArray) -> pd.DataFrame:
     ev = np.linalg.eigvalsh(R)[::-1]
     prop = ev / len(ev)
     return pd.DataFrame(
@@ -380,6 +393,7 @@ def efa(
     method: Literal["minres", "ml"] = "minres",
     rotation: Literal["oblimin", "varimax", "none"] = "oblimin",
     use: Use = "pairwise",
+    cor: Literal["pearson", "polychoric"] = "pearson",
 ) -> EFAResult:
     """Exploratory factor analysis of item correlations (as ``psych::fa``).
 
@@ -395,7 +409,10 @@ def efa(
         Oblimin (gamma = 0, gradient projection as GPArotation, no row normalisation), varimax
         (Kaiser-normalised, as ``stats::varimax``) or none.
     use : {"pairwise", "complete"}
-        Missing-data handling for the correlations.
+        Missing-data handling for Pearson correlations.
+    cor : {"pearson", "polychoric"}
+        Correlations to factor. Polychoric (ordinal items; complete cases) as ``lavaan::lavCor``:
+        thresholds from the margins, each correlation by bivariate normal ML (two-step).
 
     Returns
     -------
@@ -428,7 +445,7 @@ def efa(
         raise ValueError(f"method must be 'minres' or 'ml', got {method!r}")
     if rotation not in ("oblimin", "varimax", "none"):
         raise ValueError(f"rotation must be 'oblimin', 'varimax' or 'none', got {rotation!r}")
-    R, items, n = _corr(data, use)
+    R, items, n = _corr(data, use, cor)
     p = R.shape[0]
     if not isinstance(n_factors, int | np.integer) or not 1 <= n_factors < p:
         raise ValueError(f"n_factors must be an int from 1 to {p - 1}, got {n_factors!r}")
@@ -502,7 +519,7 @@ def efa(
                 "cumulative": np.cumsum(ss) / p,
             }
         ),
-        eigenvalues=eigenvalues(data, use=use),
+        eigenvalues=_eigen_table(R),
         converged=converged,
         heywood=heywood,
         objective=float(res.fun),

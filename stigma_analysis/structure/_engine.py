@@ -89,8 +89,13 @@ def build_table(
     meanstructure: bool,
     group_equal: tuple[str, ...],
     orthogonal: bool = False,
+    free_residual_variances: bool = True,
 ) -> Table:
-    """Build lavaan's default CFA parameter table (auto.fix.first / std.lv, auto.cov.lv.x)."""
+    """Build lavaan's default CFA parameter table (auto.fix.first / std.lv, auto.cov.lv.x).
+
+    With ``free_residual_variances=False`` (ordinal data, delta parameterisation) the residual
+    variances are table entries fixed at 0: they are 1 - communality, not parameters.
+    """
     t = Table(observed=observed, factors=factors, n_groups=n_groups, meanstructure=meanstructure)
     oi = {v: i for i, v in enumerate(observed)}
     fi = {v: i for i, v in enumerate(factors)}
@@ -175,7 +180,7 @@ def build_table(
                 if spec is not None:
                     add(g, THETA, a, b, fixed=spec.fixed, label=spec.label)
                 elif a == b:
-                    add(g, THETA, a, a, fixed=None, label=None)
+                    add(g, THETA, a, a, fixed=None if free_residual_variances else 0.0, label=None)
         if meanstructure:
             for a in range(len(observed)):
                 add(g, NU, a, 0, fixed=None, label=None)
