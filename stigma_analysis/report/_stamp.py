@@ -11,6 +11,7 @@ import hashlib
 import html
 import os
 import platform
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
@@ -75,6 +76,18 @@ def _display_path(path: Path, root: Path | None) -> str:
         if rel.parts[:2] != ("..", "..") and rel.parts[:1] == ("..",):
             return rel.as_posix()
     return f".../{path.name}"
+
+
+_ABSOLUTE_PATH = re.compile(
+    r"""(?<![\w.])(?:~/|/(?:home|Users|root|mnt|media|tmp|var|srv|opt|data)\b|[A-Za-z]:[\\/])[^\s'",}\]#]*"""
+)
+
+
+def _redact_paths(text: str) -> str:
+    """Replace absolute paths (which may name a user) by ``.../<file name>``."""
+    return _ABSOLUTE_PATH.sub(
+        lambda m: ".../" + re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1], text
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -251,7 +264,7 @@ def stamp(
     entries = tuple((_display_path(p, base), _sha256(p), p.stat().st_size) for p in paths)
     spec_text = None
     if spec is not None and spec.is_file():
-        spec_text = spec.read_text(encoding="utf-8", errors="replace")
+        spec_text = _redact_paths(spec.read_text(encoding="utf-8", errors="replace"))
     return Stamp(
         files=entries,
         packages=tuple((d, _version(d)) for d in packages),

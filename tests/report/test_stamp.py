@@ -123,3 +123,16 @@ def test_show_table_index_and_errors() -> None:
         show_table([1, 2])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="digits must be"):
         show_table(df, digits=1.5)  # type: ignore[arg-type]
+
+
+def test_stamp_redacts_absolute_paths_in_the_study_spec(tmp_path: Path) -> None:
+    spec = tmp_path / "study.yaml"
+    spec.write_text(
+        'data:\n  - {path: /home/alice/data/wave1.sav, wave: 1}\nformula: "y ~ x"\n',
+        encoding="utf-8",
+    )
+    result = stamp(_FakeStudy(path=spec, files=[spec]))
+    assert result.study_spec is not None
+    assert "alice" not in result.to_html()
+    assert ".../wave1.sav" in result.study_spec
+    assert 'formula: "y ~ x"' in result.study_spec
