@@ -23,6 +23,7 @@ from stigma_analysis._simulate_model import (
     RSES_NEGATIVE,
     SITE_SHARES,
     SITES,
+    _thresholds,
     structural_moments,
 )
 
@@ -204,6 +205,7 @@ def _measurement() -> dict[str, Any]:
                     **({"factor": s.group, "factor_loading": s.group_loading} if s.group else {}),
                     **({"cross_loadings": dict(s.cross)} if s.cross else {}),
                     "baseline_mean": s.mean,
+                    "thresholds": [float(x) for x in _thresholds(s)],
                 }
                 for s in specs
             },
@@ -324,6 +326,21 @@ def build_truth(
             "total_effects": total_nonzero,
         },
         "measurement": _measurement(),
+        "notes": {
+            "paths": "eta_v = intercept_v + sum(path * parent) + site_shift_v[site] + time_trend_v * (wave - 1)"
+            " + intervention_effect[wave] * [arm = 1 and v = self_stigma] + residual_v",
+            "residuals": "residual_v = sqrt(residual_variance_v) * (sqrt(stability_v) * u_v + sqrt(1 - stability_v)"
+            " * w_v,wave), u and w N(0,1); anxiety and depression residuals correlated (residual_correlations)",
+            "working": "logit P(working) = intercept + per_wave * (wave - 1) + economic_slope * economic_domain;"
+            " economic_domain = 0.7 reintegration + 0.7 economic-empowerment domain factor",
+            "attrition": "monotone; logit P(stay at wave t | present at t-1) = a_t + sum(attrition_slopes * z(observed"
+            " baseline score)); a_t solved so that the expected retention equals the target",
+            "age": "age_z standardises the exact baseline age (Beta(beta_a, beta_b) on [min, max + 1)); the"
+            " age column is the floor of the exact age plus years_per_wave * (wave - 1)",
+            "months_exploited": "exp(N(log_mean, log_sd)) rounded and clipped to [min, max];"
+            " months_exploited_z = (log months - log_mean) / log_sd before rounding",
+            "rounding": "numbers in this record are rounded to 4 decimals; the generator uses full precision",
+        },
         "realised_retention": facts.get("retention"),
         "calibration": calibration,
         "realised_other": {k: v for k, v in realised.items() if k not in CALIBRATION_TARGETS},
