@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -274,16 +275,14 @@ ITEM_SPECS: tuple[ItemSpec, ...] = _item_specs()
 
 
 # --------------------------------------------------------------------------- structural model
-def _site_mean(shifts: Sequence[float]) -> float:
-    return float(np.dot(SITE_SHARES, shifts))
-
-
 def structural_moments(params: Mapping[str, Any]) -> dict[str, Any]:
     """Residual variances and intercepts that make every construct N(0, 1) at baseline.
 
     Returns ``{"residual_variance": {construct: psi}, "intercept": {construct: a},
-    "correlation": DataFrame}`` where ``correlation`` is the implied baseline correlation
-    matrix of the constructs (the population truth for their true scores).
+    "correlation": DataFrame, "total_effects": DataFrame}``: ``correlation`` is the implied
+    baseline correlation matrix of the constructs (the population truth for their true scores);
+    ``total_effects`` (rows: constructs, columns: every variable) sums direct and indirect paths,
+    ``(I - B)^-1 - I``.
     """
     p_sv = float(params["sexual_violence_prevalence"])
     names = [
@@ -354,6 +353,7 @@ def structural_moments(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- generation
+@cache
 def _thresholds(spec: ItemSpec) -> np.ndarray:
     """Thresholds on the N(0, 1) response scale giving the target item mean at baseline."""
     from scipy.special import ndtr
@@ -366,7 +366,9 @@ def _thresholds(spec: ItemSpec) -> np.ndarray:
             lo = c
         else:
             hi = c
-    return base - (lo + hi) / 2
+    out = base - (lo + hi) / 2
+    out.setflags(write=False)  # cached and shared: read-only
+    return out
 
 
 def _logit_intercept(eta: np.ndarray, target: float) -> float:
