@@ -10,7 +10,7 @@ import pandas as pd
 
 from stigma_analysis.io.codebook import MissingCells, Variable
 
-__all__ = ["split_missing"]
+__all__ = ["missing_columns", "split_missing", "with_columns"]
 
 
 def split_missing(
@@ -37,6 +37,16 @@ def split_missing(
     (DataFrame, dict)
         The data with NaN for user-missing cells, and the per-column :class:`MissingCells`.
     """
+    new_columns, out_cells = missing_columns(data, variables, cells)
+    return with_columns(data, new_columns), out_cells
+
+
+def missing_columns(
+    data: pd.DataFrame,
+    variables: Mapping[str, Variable],
+    cells: Mapping[str, MissingCells] | None = None,
+) -> tuple[dict[str, Any], dict[str, MissingCells]]:
+    """The replacement arrays of :func:`split_missing` (only for columns that change)."""
     out_cells: dict[str, MissingCells] = dict(cells or {})
     new_columns: dict[str, Any] = {}
     for name, var in variables.items():
@@ -60,8 +70,13 @@ def split_missing(
             rows = np.concatenate([old.rows, rows])
             codes = np.concatenate([old.codes.astype(codes.dtype), codes])
         out_cells[name] = MissingCells(rows, codes)
-    if new_columns:
-        data = data.copy(deep=False)
-        for name, values in new_columns.items():
-            data[name] = values
-    return data, out_cells
+    return new_columns, out_cells
+
+
+def with_columns(data: pd.DataFrame, new_columns: Mapping[str, Any]) -> pd.DataFrame:
+    """``data`` with some columns replaced, built in one step (setting columns one at a time
+    copies each of them again)."""
+    if not new_columns:
+        return data
+    parts = {name: new_columns.get(name, data[name]) for name in data.columns}
+    return pd.DataFrame(parts, index=data.index, copy=False)

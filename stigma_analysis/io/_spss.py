@@ -213,22 +213,26 @@ def _check_columns(path: Path, fmt: str, columns: list[str], available: list[str
 
 
 def finish_dates(
-    data: pd.DataFrame, variables: dict[str, Variable], cells: dict[str, MissingCells]
-) -> tuple[pd.DataFrame, dict[str, MissingCells], list[str]]:
+    data: pd.DataFrame,
+    variables: dict[str, Variable],
+    cells: dict[str, MissingCells],
+    new_columns: dict[str, Any],
+) -> list[str]:
     """Convert date/time columns (raw SPSS seconds) to datetime64/timedelta64.
 
-    Out-of-range values become NaT; their raw value is recorded in ``cells`` (so writing the
-    survey back restores them) and described in a note.
+    The converted arrays are put in ``new_columns`` (which may already hold a column with its
+    user-missing cells removed). Out-of-range values become NaT; their raw value is recorded in
+    ``cells`` (so writing the survey back restores them) and described in the returned notes.
     """
-    converted: dict[str, np.ndarray] = {}
     notes: list[str] = []
     for name, var in variables.items():
         kind = date_kind(var.format)
         if kind is None or var.type != "numeric" or name not in data.columns:
             continue
-        raw = data[name].to_numpy(dtype=np.float64)
+        current = new_columns.get(name, data[name])
+        raw = np.asarray(current, dtype=np.float64)
         values, bad = seconds_to_datetime(raw, kind)
-        converted[name] = values
+        new_columns[name] = values
         if bad.any():
             rows = np.flatnonzero(bad)
             old = cells.get(name)
@@ -241,11 +245,7 @@ def finish_dates(
                 f"{kind} range (years 1-9999) set to missing at row(s) {shown}; "
                 "the raw values are kept in the codebook"
             )
-    if converted:
-        data = data.copy(deep=False)
-        for name, values in converted.items():
-            data[name] = values
-    return data, cells, notes
+    return notes
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pandas as pd
 from stigma_analysis.errors import SurveyReadError, SurveyWriteError
 from stigma_analysis.io._atomic import atomic_write, atomic_write_many
 from stigma_analysis.io._codebook_file import codebook_to_yaml, parse_fields, read_codebook_file
-from stigma_analysis.io._missing import split_missing
+from stigma_analysis.io._missing import missing_columns, split_missing, with_columns
 from stigma_analysis.io._spss import NOTE_PREFIX, finish_dates, read_spss, write_spss
 from stigma_analysis.io._tabular import (
     parse_csv_dates,
@@ -190,10 +190,12 @@ def read_survey(
     if fmt == "csv":
         raw, date_notes = parse_csv_dates(p, raw, variables)
         notes.extend(date_notes)
-    data, cells = split_missing(raw, variables, cells)
     if fmt in {"sav", "zsav", "por"}:
-        data, cells, date_notes = finish_dates(data, variables, cells)
-        notes.extend(date_notes)
+        new_columns, cells = missing_columns(raw, variables, cells)
+        notes.extend(finish_dates(raw, variables, cells, new_columns))
+        data = with_columns(raw, new_columns)
+    else:
+        data, cells = split_missing(raw, variables, cells)
     if not isinstance(data.index, pd.RangeIndex) or data.index.start != 0:
         data = data.reset_index(drop=True)
 

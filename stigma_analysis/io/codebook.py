@@ -134,8 +134,8 @@ class MissingCells:
             raise ValueError(
                 f"rows and codes must be 1-d and of equal length; got {r.shape} and {c.shape}"
             )
-        order = np.argsort(r, kind="stable")
-        if len(r) > 1 and not np.all(order == np.arange(len(r))):
+        if len(r) > 1 and not bool(np.all(r[1:] >= r[:-1])):
+            order = np.argsort(r, kind="stable")
             r, c = r[order], c[order]
         r.setflags(write=False)
         c.setflags(write=False)
