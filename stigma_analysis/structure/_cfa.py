@@ -436,6 +436,15 @@ def cfa(
         )  # fmt: skip
     S = [np.cov(x, rowvar=False, bias=True) for x in Xs]
     M = [x.mean(axis=0) for x in Xs]
+    for lab, cov in zip(labels, S, strict=True):
+        const = [observed[i] for i in np.flatnonzero(np.diag(cov) <= 0)]
+        if const:
+            raise ValueError(f"item(s) {const} do not vary in group {lab}: drop them or the group")
+        if np.linalg.eigvalsh(cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))).min() <= 1e-12:
+            raise ValueError(
+                f"the covariance matrix of the items in group {lab} is singular (an item is a "
+                "linear combination of others, or there are too few cases)"
+            )
     eng = Engine(table=table, S=S, M=M, n=ns)
     with _single_thread():
         theta, converged, iterations, message = eng.fit(eng.start(), max_iter=max_iter)
