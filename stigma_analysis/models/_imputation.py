@@ -348,8 +348,9 @@ def fit_imputed(
 
     Notes
     -----
-    The imputation model holds every column the formula uses, plus ``groups``/``time``/
-    ``cluster`` and ``auxiliary`` columns. Gaussian models without weights or clusters are fitted
+    The imputation model holds every column the formula uses, plus ``time``, ``weights`` and
+    ``auxiliary`` columns (``groups`` and ``cluster`` ids are carried along, not used as
+    predictors; use ``auxiliary`` for wave-level or site-level predictors). Gaussian models without weights or clusters are fitted
     for all m data sets at once (batched normal equations; ``cov_type`` ``"HC3"``, the default
     of :func:`fit_model`, or ``"nonrobust"`` as ``lm`` in mice); other models are fitted one by
     one with :func:`fit_model`. The complete-data df is ``n - k`` (k coefficients).
@@ -360,7 +361,8 @@ def fit_imputed(
     import patsy
 
     if imputation is None:
-        extra = [model_kwargs.get(k) for k in ("groups", "time", "cluster", "weights")]
+        # ids and cluster labels are not predictors: they pass through the completed data
+        extra = [model_kwargs.get(k) for k in ("time", "weights")]
         cols = list(
             dict.fromkeys(
                 _formula_columns(formula, data) + [c for c in extra if c] + list(auxiliary)

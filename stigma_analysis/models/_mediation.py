@@ -84,6 +84,16 @@ def _ols(Z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     return beta, cov, df
 
 
+def _resample_counts(rng: np.random.Generator, n: int, n_boot: int) -> np.ndarray:
+    """(n_boot, n) float counts of each respondent in each resample (rows drawn with replacement).
+
+    One bincount over offset indices: much faster than ``rng.multinomial`` row by row.
+    """
+    idx = rng.integers(0, n, size=(n_boot, n))
+    idx += (n * np.arange(n_boot))[:, None]
+    return np.bincount(idx.ravel(), minlength=n * n_boot).reshape(n_boot, n).astype(float)
+
+
 def _batched_coef(S: np.ndarray, idx: list[int], target: int) -> np.ndarray:
     """Coefficients of `target` on columns `idx` from batched cross-product matrices S (B, q, q)."""
     A = S[:, idx][:, :, idx]
@@ -140,8 +150,8 @@ def mediation(
     Notes
     -----
     a: ``m ~ 1 + x + C``; b and direct: ``y ~ 1 + x + m + C``; total: ``y ~ 1 + x + C``;
-    indirect = a·b (= total − direct for OLS). The bootstrap draws multinomial resampling
-    counts ``W`` (n_boot × n) and forms every resample's cross-product matrix at once as
+    indirect = a·b (= total − direct for OLS). The bootstrap draws n row indices with
+    replacement per resample, counts them into ``W`` (n_boot × n) and forms every resample's cross-product matrix at once as
     ``W @ (v_i v_j)`` over the centred columns ``v = (1, x, C, m, y)``; each resample's
     regressions are solved from sub-blocks of it (batched normal equations), so there is no
     Python loop over resamples. BCa (Efron 1987): bias ``z0 = Φ⁻¹(#(θ* < θ̂)/B)`` and
@@ -187,7 +197,7 @@ def mediation(
 
     # bootstrap: all resamples' cross-products in one matrix product
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    W = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+    W = _resample_counts(rng, n, n_boot)
     q = V.shape[1]
     S = (W @ (V[:, :, None] * V[:, None, :]).reshape(n, q * q)).reshape(n_boot, q, q)
     ca = _batched_coef(S, pred_a, im)

@@ -72,15 +72,14 @@ def test_bootstrap_equals_loop_over_resamples() -> None:
     res = mediation(
         d, x="rejection", m="stigma", y="wellbeing", covariates=["age", "site"], n_boot=B, seed=seed
     )
-    W = np.random.default_rng(seed).multinomial(len(d), np.full(len(d), 1 / len(d)), size=B)
+    idx_all = np.random.default_rng(seed).integers(0, len(d), size=(B, len(d)))
     one = np.ones(len(d))
     x, m, y, c = (d[k].to_numpy() for k in ("rejection", "stigma", "wellbeing", "age"))
     b_, c_ = (d.site == "B").to_numpy(float), (d.site == "C").to_numpy(float)
     Za = np.column_stack([one, x, c, b_, c_])
     Zy = np.column_stack([one, x, m, c, b_, c_])
     boot = []
-    for w in W:
-        idx = np.repeat(np.arange(len(d)), w)
+    for idx in idx_all:
         a = _lstsq(Za[idx], m[idx])[1]
         fy = _lstsq(Zy[idx], y[idx])
         tot = _lstsq(Za[idx], y[idx])[1]
