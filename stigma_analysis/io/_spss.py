@@ -96,8 +96,24 @@ def datetime_to_seconds(values: pd.Series) -> np.ndarray:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _read_error(path: Path, fmt: str, exc: BaseException) -> SurveyReadError:
+def _read_error(
+    path: Path, fmt: str, exc: BaseException, encoding: str | None = None
+) -> SurveyReadError:
     text = str(exc)
+    if encoding is not None and fmt != "por" and not isinstance(exc, OverflowError):
+        import pyreadstat
+
+        try:  # does the file read with its own declared encoding?
+            pyreadstat.read_sav(str(path), metadataonly=True)
+        except Exception:  # any failure here means the file itself is the problem
+            pass
+        else:
+            return SurveyReadError(
+                path,
+                fmt,
+                f"its text cannot be decoded with the encoding you named ({encoding!r}): the "
+                "name is unknown or the file is in another encoding; try without encoding=",
+            )
     try:
         with path.open("rb") as fh:
             head = fh.read(64)
@@ -167,7 +183,7 @@ def read_spss(
     except SurveyReadError:
         raise
     except (Exception, OverflowError) as exc:
-        raise _read_error(path, fmt, exc) from exc
+        raise _read_error(path, fmt, exc, encoding) from exc
 
     variables: dict[str, Variable] = {}
     labels = meta.column_names_to_labels

@@ -261,3 +261,11 @@ def test_long_string_missing_value_refused(tmp_path: Path) -> None:
     # the other formats have no such limit
     back = read_survey(write_survey(s, tmp_path / "s.parquet"))
     assert back.codebook.missing_codes_of("s").to_dict() == {0: "not applicable"}
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "NO-SUCH-ENCODING"])
+def test_wrong_named_sav_encoding(shared_spss: Path, encoding: str) -> None:
+    path = shared_spss / "spss_sav_rs" / "encoding_windows1252.sav"
+    with pytest.raises(SurveyReadError, match="encoding you named") as info:
+        read_survey(path, encoding=encoding)
+    _check(info.value, path, "sav", encoding)
