@@ -59,10 +59,43 @@ _LAZY: dict[str, str] = {
     "pseudonymize": "stigma_analysis.privacy",
     "suppress": "stigma_analysis.privacy",
     "k_anonymity": "stigma_analysis.privacy",
+    "load_key": "stigma_analysis.privacy",
+    "DisclosurePolicy": "stigma_analysis.privacy",
+    "suppression_mask": "stigma_analysis.privacy",
+    # evaluation
+    "pre_post": "stigma_analysis.evaluation",
+    "reliable_change": "stigma_analysis.evaluation",
+    "reliable_change_counts": "stigma_analysis.evaluation",
+    "threshold_attainment": "stigma_analysis.evaluation",
+    "arm_by_wave": "stigma_analysis.evaluation",
+    "attrition": "stigma_analysis.evaluation",
     # simulation and reports
     "simulate_study": "stigma_analysis.simulate",
+    "SimulatedStudy": "stigma_analysis.simulate",
+    "write_example_study": "stigma_analysis.simulate",
+    "EXAMPLE_SEED": "stigma_analysis.simulate",
     "render": "stigma_analysis.report",
+    "stamp": "stigma_analysis.report",
+    "show_table": "stigma_analysis.report",
 }
+
+# submodules reachable as attributes (``sa.plots.forest_plot``), imported on first use
+_SUBMODULES = frozenset(
+    {
+        "evaluation",
+        "instruments",
+        "io",
+        "models",
+        "plots",
+        "privacy",
+        "reliability",
+        "report",
+        "scoring",
+        "simulate",
+        "structure",
+        "study",
+    }
+)
 
 __all__ = [
     "DataValidationError",
@@ -78,6 +111,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"stigma_analysis.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'stigma_analysis' has no attribute {name!r}")
@@ -87,7 +122,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted([*__all__, *_SUBMODULES])
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only

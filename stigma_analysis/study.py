@@ -409,13 +409,13 @@ def load_study(path: str | Path) -> Study:
             if spec.wave in df.columns:
                 present = pd.to_numeric(df[spec.wave], errors="coerce")
                 bad = present.notna() & (present != entry.wave)
-                for r in np.flatnonzero(bad.to_numpy()):
+                for pos in np.flatnonzero(bad.to_numpy()):
                     problems.append(
                         _problem(
                             fname,
-                            r + 1,
+                            int(pos) + 1,
                             spec.wave,
-                            df[spec.wave].iloc[r],
+                            df[spec.wave].iloc[int(pos)],
                             f"the file is wave {entry.wave} in the study file",
                         )
                     )
@@ -423,11 +423,11 @@ def load_study(path: str | Path) -> Study:
         elif spec.wave in df.columns:
             wave_values = pd.to_numeric(df[spec.wave], errors="coerce")
             if wave_values.isna().any():
-                r = int(np.flatnonzero(wave_values.isna().to_numpy())[0])
+                first = int(np.flatnonzero(wave_values.isna().to_numpy())[0])
                 raise SpecError(
                     path,
                     "wave",
-                    f"{fname} row {r + 1}: the wave column {spec.wave!r} has a missing or non-numeric value",
+                    f"{fname} row {first + 1}: the wave column {spec.wave!r} has a missing or non-numeric value",
                 )
             wave_values = wave_values.astype("int64")
         else:
@@ -636,16 +636,24 @@ def _is_number(x: Any) -> bool:
 def _validate(study: Study) -> pd.DataFrame:
     spec = study.spec
     data = study.data
-    problems: list[dict[str, Any]] = list(study.raw_problems.to_dict("records"))
+    problems: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in study.raw_problems.to_dict("records")
+    ]
+    files = data["_file"].to_numpy(dtype=object)
+    rows = data["_row"].to_numpy(dtype=np.int64)
+    waves = data[spec.wave].to_numpy()
+
+    def at(i: Any) -> tuple[str, int]:
+        return str(files[i]), int(rows[i])
 
     # ids: missing, and duplicated within a wave
     ids = data[spec.id]
+    id_values = ids.to_numpy(dtype=object)
     blank = ids.isna() | ids.astype(str).str.strip().eq("")
     for i in np.flatnonzero(blank.to_numpy()):
         problems.append(
             _problem(
-                data["_file"].iat[i],
-                int(data["_row"].iat[i]),
+                *at(i),
                 spec.id,
                 None,
                 "the respondent id is missing",
@@ -655,11 +663,10 @@ def _validate(study: Study) -> pd.DataFrame:
     for i in np.flatnonzero(dup.to_numpy()):
         problems.append(
             _problem(
-                data["_file"].iat[i],
-                int(data["_row"].iat[i]),
+                *at(i),
                 spec.id,
-                ids.iat[i],
-                f"duplicate id within wave {int(data[spec.wave].iat[i])}",
+                id_values[i],
+                f"duplicate id within wave {int(waves[i])}",
             )
         )
 
@@ -671,6 +678,7 @@ def _validate(study: Study) -> pd.DataFrame:
             if col not in data.columns:
                 continue
             raw = data[col]
+            raw_values = raw.to_numpy(dtype=object)
             present = raw.notna().to_numpy()
             if raw.dtype == object or pd.api.types.is_string_dtype(raw):
                 num = pd.to_numeric(raw.astype("string").str.strip(), errors="coerce")
@@ -678,10 +686,9 @@ def _validate(study: Study) -> pd.DataFrame:
                 for i in np.flatnonzero(bad):
                     problems.append(
                         _problem(
-                            data["_file"].iat[i],
-                            int(data["_row"].iat[i]),
+                            *at(i),
                             col,
-                            raw.iat[i],
+                            raw_values[i],
                             f"not a number (answers to {ins.id} are {lo:g}-{hi:g})",
                         )
                     )
@@ -707,11 +714,7 @@ def _validate(study: Study) -> pd.DataFrame:
                         )
                     else:
                         reason = f"outside the response range {lo:g}-{hi:g} and not a declared missing code"
-                    problems.append(
-                        _problem(
-                            data["_file"].iat[i], int(data["_row"].iat[i]), col, _py(v), reason
-                        )
-                    )
+                    problems.append(_problem(*at(i), col, _py(v), reason))
     problems += label_direction_problems(study)
     out = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
     if not out.empty:

@@ -60,7 +60,7 @@ class Instrument(_Strict):
 
     id: str
     name: str
-    construct: Construct = "other"
+    construct: Construct = "other"  # type: ignore[assignment]  # FORMATS.md key; shadows BaseModel.construct
     citation: str = ""
     licence: str = ""
     status: Literal["validated", "provisional"] = "provisional"

@@ -1,0 +1,28 @@
+"""The public API: every advertised name resolves, and importing the package stays cheap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import stigma_analysis as sa
+
+
+@pytest.mark.parametrize("name", sa.__all__)
+def test_every_public_name_resolves(name: str) -> None:
+    assert getattr(sa, name) is not None
+
+
+def test_unknown_attribute() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = sa.nope
+
+
+def test_import_is_cheap() -> None:
+    code = "import sys, stigma_analysis; print(sorted(m for m in ('pandas', 'scipy', 'statsmodels', 'matplotlib', 'nbclient') if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
