@@ -8,6 +8,7 @@ pyreadstat raise ``OverflowError``) become NaT and are recorded in the codebook.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -330,6 +331,18 @@ def _note_lines(note: str, limit: int = 80) -> list[str]:
     return lines
 
 
+VAR_LABEL_BYTES = 256
+VALUE_LABEL_BYTES = 120
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, at a character boundary."""
+    raw = text.encode("utf-8")
+    if len(raw) <= limit:
+        return text
+    return raw[:limit].decode("utf-8", errors="ignore")
+
+
 def _pad_to_width(arr: np.ndarray, fmt: str) -> None:
     """Keep a string variable's declared width (``A20``) when the data are narrower.
 
@@ -358,6 +371,7 @@ def write_spss(data: pd.DataFrame, codebook: Codebook, path: Path, *, compress: 
     measure: dict[str, str] = {}
     widths: dict[str, int] = {}
     formats: dict[str, str] = {}
+    shortened: list[str] = []
     for name in data.columns:
         col = data[name]
         var = codebook.variables.get(name) or default_variable(name, col)
@@ -399,12 +413,29 @@ def write_spss(data: pd.DataFrame, codebook: Codebook, path: Path, *, compress: 
         if is_str:
             _pad_to_width(arr, fmt)
         out[name] = arr
-        labels.append(var.label)
+        label = var.label
+        if label is not None and _fit(label, VAR_LABEL_BYTES) != label:
+            label = _fit(label, VAR_LABEL_BYTES)
+            shortened.append(f"{name} (variable label)")
+        labels.append(label)
         if var.value_labels:
-            if is_str:
-                value_labels[name] = {str(k): str(v) for k, v in var.value_labels.items()}
-            else:
-                value_labels[name] = {float(k): str(v) for k, v in var.value_labels.items()}
+            vl: dict[Any, str] = {}
+            for k, v in var.value_labels.items():
+                if is_str:
+                    key: Any = str(k)
+                else:
+                    try:
+                        key = float(k)
+                    except (TypeError, ValueError):
+                        raise SurveyWriteError(
+                            path,
+                            f"variable {name!r}: value label code {k!r} is not a number, "
+                            "but the column is numeric",
+                        ) from None
+                vl[key] = _fit(str(v), VALUE_LABEL_BYTES)
+                if vl[key] != str(v):
+                    shortened.append(f"{name}={k} (value label)")
+            value_labels[name] = vl
         # declarations of the other type (e.g. numeric codes on a text column) cannot apply
         spec_var = var if (var.type == "string") == is_str else Variable(name=name)
         if spec_var.missing_codes or spec_var.missing_ranges:
@@ -426,6 +457,16 @@ def write_spss(data: pd.DataFrame, codebook: Codebook, path: Path, *, compress: 
         if fmt and not is_str:
             formats[name] = fmt
     frame = pd.DataFrame(out, columns=list(data.columns))
+    if shortened:
+        # SPSS limits: variable labels 256 bytes, value labels 120 bytes. Cut at a character
+        # boundary and say so in the file's documents rather than lose text silently.
+        codebook = replace(
+            codebook,
+            notes=(
+                *codebook.notes,
+                "Labels shortened to the SPSS limits (256 / 120 bytes): " + ", ".join(shortened),
+            ),
+        )
     notes = [
         line for n in codebook.notes if not n.startswith(NOTE_PREFIX) for line in _note_lines(n)
     ]

@@ -268,10 +268,12 @@ def write_survey(
 
     Notes
     -----
-    SPSS limits: string widths are recomputed from the data (the stored ``A`` width is not
-    kept), at most three discrete missing codes or one range plus one code per variable (more
-    codes are folded into a range when no valid value lies inside it), value labels of at
-    most 120 bytes. Sub-microsecond parts of date/time values are not kept.
+    SPSS limits: at most three discrete missing codes or one range plus one code per variable
+    (more codes are folded into a range when no valid value lies inside it; otherwise
+    SurveyWriteError); string missing values of at most 8 bytes; variable labels of at most
+    256 and value labels of at most 120 UTF-8 bytes (longer ones are cut at a character
+    boundary and the file's documents list them); trailing blanks of strings are not kept.
+    Sub-microsecond parts of date/time values are not kept.
     """
     p = Path(path)
     fmt = WRITE_FORMATS.get(p.suffix.lower())
@@ -294,6 +296,8 @@ def write_survey(
     if data.columns.has_duplicates:
         raise SurveyWriteError(p, "the data has duplicated column names")
     data = data.reset_index(drop=True)
+    if not all(isinstance(c, str) for c in data.columns):
+        data = data.set_axis([str(c) for c in data.columns], axis=1)
     full = _frame_codebook(data, cb)
     guarded = [Path(x) for x in protect]
     if isinstance(survey_or_frame, Survey) and survey_or_frame.codebook.source is not None:

@@ -269,3 +269,11 @@ def test_wrong_named_sav_encoding(shared_spss: Path, encoding: str) -> None:
     with pytest.raises(SurveyReadError, match="encoding you named") as info:
         read_survey(path, encoding=encoding)
     _check(info.value, path, "sav", encoding)
+
+
+def test_text_value_label_on_numeric_column(tmp_path: Path) -> None:
+    from stigma_analysis.io import Codebook, Variable
+
+    cb = Codebook(variables={"a": Variable(name="a", value_labels={"x": "X"})})
+    with pytest.raises(SurveyWriteError, match="value label code 'x' is not a number"):
+        write_survey(pd.DataFrame({"a": [1.0]}), tmp_path / "v.sav", codebook=cb)

@@ -265,3 +265,29 @@ def test_long_notes_are_wrapped_not_refused(tmp_path: Path) -> None:
     assert len(lines) > 1
     assert all(len(x.encode("utf-8")) <= 80 for x in lines)
     assert "".join(lines) == note
+
+
+def test_overlong_labels_are_cut_and_listed(tmp_path: Path) -> None:
+    label = "ខ" * 84 + "ab" + "ខ" * 50  # 406 bytes; byte 256 falls inside a character
+    cb = Codebook(
+        variables={"a": Variable(name="a", label=label, value_labels={1.0: "x" * 130})}, n_rows=2
+    )
+    back = read_survey(
+        write_survey(pd.DataFrame({"a": [1.0, 2.0]}), tmp_path / "l.sav", codebook=cb)
+    )
+    got = back.codebook.variables["a"]
+    assert got.label == "ខ" * 84 + "ab"
+    assert got.value_labels == {1.0: "x" * 120}
+    assert any(
+        "a (variable label)" in n and "a=1.0 (value label)" in n for n in back.codebook.notes
+    )
+    # other formats keep them whole
+    whole = read_survey(
+        write_survey(pd.DataFrame({"a": [1.0, 2.0]}), tmp_path / "l.parquet", codebook=cb)
+    )
+    assert whole.codebook.variables["a"].label == label
+
+
+def test_non_string_column_names_are_written_as_text(tmp_path: Path) -> None:
+    back = read_survey(write_survey(pd.DataFrame({"q1": [1.0], 2: [3.0]}), tmp_path / "n.parquet"))
+    assert list(back.data.columns) == ["q1", "2"]
