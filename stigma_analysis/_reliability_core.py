@@ -8,6 +8,7 @@ covariance / correlation matrices; pandas stays in the public module. The formul
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,25 +17,70 @@ FloatArray = npt.NDArray[np.float64]
 
 
 # ----------------------------------------------------------------------------- moments
-def pairwise_cov(X: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Pairwise-complete covariance matrix and pair counts, as R's ``cov(use = "pairwise")``.
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Items shifted near their means and 0 where missing, with the observed-indicator matrix.
 
-    For each pair (j, k) the means are taken over the rows where both are observed.
-    Columns are centred first (an exact shift) so that the one-pass sums do not cancel.
+    The shift is exact for (pairwise) covariances and keeps the one-pass sums from
+    cancelling. ``Mf`` is None when nothing is missing.
     """
-    M = ~np.isnan(X)
+
+    X0: FloatArray
+    Mf: FloatArray | None
+    shift: FloatArray
+    colsum: FloatArray  # column sums of X0
+    count: FloatArray  # observed values per column
+    mu: FloatArray  # observed item means
+
+
+def _rough_center(X: FloatArray, rows: int = 4096) -> FloatArray:
+    """Observed means of the first rows: any constant near the mean makes a good shift."""
+    head = X[:rows]
+    ok = ~np.isnan(head)
+    cnt = ok.sum(axis=0)
+    tot = np.where(ok, head, 0.0).sum(axis=0)
+    return np.divide(tot, cnt, out=np.zeros(X.shape[1]), where=cnt > 0)
+
+
+def prepare(X: FloatArray, observed: npt.NDArray[np.bool_] | None = None) -> Prepared:
+    M = ~np.isnan(X) if observed is None else observed
+    c = _rough_center(X)
+    X0 = X - c
+    n = X.shape[0]
     if M.all():
-        n = X.shape[0]
-        Xc = X - X.mean(axis=0)
-        C = (Xc.T @ Xc) / (n - 1)
-        return C, np.full(C.shape, float(n))
+        colsum = X0.sum(axis=0)
+        count = np.full(X.shape[1], float(n))
+        return Prepared(X0, None, c, colsum, count, c + colsum / n)
+    np.copyto(X0, 0.0, where=~M)
     Mf = M.astype(np.float64)
-    X0 = np.where(M, X - _nanmean0(X), 0.0)
-    N = Mf.T @ Mf
-    Sxx = X0.T @ X0
-    Sxm = X0.T @ Mf  # [j, k] = sum of x_j over rows where k is observed (and j, via X0 = 0)
+    colsum = X0.sum(axis=0)
+    count = M.sum(axis=0).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = c + colsum / count
+    return Prepared(X0, Mf, c, colsum, count, mu)
+
+
+def moments(P: Prepared) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Pairwise-complete covariances, pair counts and the cross-product matrix of ``X0``.
+
+    As R's ``cov(use = "pairwise")``: for each pair (j, k) the means are taken over the rows
+    where both are observed.
+    """
+    n = P.X0.shape[0]
+    Sxx = P.X0.T @ P.X0
+    if P.Mf is None:
+        C = (Sxx - np.outer(P.colsum, P.colsum) / n) / (n - 1)
+        return C, np.full(Sxx.shape, float(n)), Sxx
+    N = P.Mf.T @ P.Mf
+    Sxm = P.X0.T @ P.Mf  # [j, k] = sum of x_j over rows where both are observed (x_j = 0 if not)
     with np.errstate(invalid="ignore", divide="ignore"):
         C = (Sxx - Sxm * Sxm.T / N) / (N - 1)
+    return C, N, Sxx
+
+
+def pairwise_cov(X: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Pairwise-complete covariance matrix and pair counts of a raw matrix (NaN = missing)."""
+    C, N, _ = moments(prepare(X))
     return C, N
 
 
@@ -44,26 +90,47 @@ def pairwise_cor(X: FloatArray) -> FloatArray:
     Unlike ``cov2cor`` of the pairwise covariances (what ``psych::alpha`` uses), the means and
     the standard deviations of each pair come from the rows where both items are observed.
     """
-    M = ~np.isnan(X)
-    if M.all():
-        return cov2cor(pairwise_cov(X)[0])
-    Mf = M.astype(np.float64)
-    X0 = np.where(M, X - _nanmean0(X), 0.0)
-    N = Mf.T @ Mf
-    Sxm = X0.T @ Mf
-    Sxxm = (X0 * X0).T @ Mf  # [j, k] = sum of x_j^2 over rows where both are observed
+    P = prepare(X)
+    if P.Mf is None:
+        return cov2cor(moments(P)[0])
+    N = P.Mf.T @ P.Mf
+    Sxm = P.X0.T @ P.Mf
+    Sxxm = (P.X0 * P.X0).T @ P.Mf  # [j, k] = sum of x_j^2 over rows where both are observed
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = X0.T @ X0 - Sxm * Sxm.T / N
+        cov = P.X0.T @ P.X0 - Sxm * Sxm.T / N
         var = Sxxm - Sxm * Sxm / N
         R = cov / np.sqrt(var * var.T)
     np.fill_diagonal(R, 1.0)
     return np.asarray(R, dtype=float)
 
 
-def _nanmean0(X: FloatArray) -> FloatArray:
-    counts = (~np.isnan(X)).sum(axis=0)
-    sums = np.where(np.isnan(X), 0.0, X).sum(axis=0)
-    return np.divide(sums, counts, out=np.zeros(X.shape[1]), where=counts > 0)
+def score_and_item_r(P: Prepared, Sxx: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Scale score (mean of answered items) and ``cor(score, item, use = "pairwise")``.
+
+    Every row must have at least one answer (the score is then defined for all rows).
+    ``Sxx`` is the cross-product matrix from :func:`moments`.
+    """
+    X0, Mf = P.X0, P.Mf
+    sx = P.colsum
+    n = P.count
+    sxx = np.diag(Sxx)
+    if Mf is None:
+        t = X0.sum(axis=1) / X0.shape[1] + P.shift.mean()
+        t0 = t - t.mean()
+        cov = t0 @ X0  # sum t0 = 0
+        vt = float(t0 @ t0)
+        vx = sxx - sx * sx / n
+        return t, np.asarray(cov / np.sqrt(vt * vx), dtype=float)
+    # matrix-vector products (BLAS gemv) are much faster here than an n x k x 2 product
+    t = (X0 @ np.ones(X0.shape[1]) + Mf @ P.shift) / (Mf @ np.ones(X0.shape[1]))
+    t0 = t - t.mean()
+    st = Mf.T @ t0
+    stt = Mf.T @ (t0 * t0)
+    stx = t0 @ X0
+    cov = stx - st * sx / n
+    vt = stt - st * st / n
+    vx = sxx - sx * sx / n
+    return t, np.asarray(cov / np.sqrt(vt * vx), dtype=float)
 
 
 def cov2cor(C: FloatArray) -> FloatArray:
@@ -151,25 +218,6 @@ def item_total_r(C: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     return std_r, r_cor, r_drop
 
 
-def pairwise_corr_with(t: FloatArray, X: FloatArray) -> FloatArray:
-    """``cor(t, X, use = "pairwise")`` for a vector ``t`` and each column of ``X``."""
-    Mt = ~np.isnan(t)
-    MX = ~np.isnan(X)
-    both = (MX & Mt[:, None]).astype(np.float64)
-    t0 = np.where(Mt, t - np.nanmean(t), 0.0)
-    X0 = np.where(MX, X - _nanmean0(X), 0.0)
-    n = both.sum(axis=0)
-    st = t0 @ both
-    stt = (t0 * t0) @ both
-    sx = (X0 * Mt[:, None]).sum(axis=0)
-    sxx = (X0 * X0 * Mt[:, None]).sum(axis=0)
-    stx = t0 @ X0
-    cov = stx - st * sx / n
-    vt = stt - st * st / n
-    vx = sxx - sx * sx / n
-    return np.asarray(cov / np.sqrt(vt * vx), dtype=float)
-
-
 def feldt_ci(alpha: float, n: int, k: int, level: float) -> tuple[float, float]:
     """Feldt (1965) F-based interval, as ``psych::alpha.ci``."""
     from scipy import stats
@@ -182,20 +230,36 @@ def feldt_ci(alpha: float, n: int, k: int, level: float) -> tuple[float, float]:
 
 
 # ----------------------------------------------------------------------------- bootstrap
-def _pair_features(X: FloatArray) -> tuple[FloatArray, bool]:
-    """Per-respondent terms whose (weighted) column sums give every resample's covariances.
+# Every resample's pairwise covariances follow from four weighted sums per item pair (j <= k):
+#   sxx = sum w x_j x_k,  sxm = sum w x_j m_k,  smx = sum w m_j x_k,  nn = sum w m_j m_k
+# (x = 0 where missing, m = observed), i.e. from W @ features with W the (resamples x
+# respondents) matrix of resampling counts. Complete respondents need only [x_j x_k, x_j, 1]
+# (k(k+1)/2 + k + 1 columns instead of 4 k(k+1)/2), so they get their own compact product.
+# Integer answers (Likert items) make every product and sum an integer below 2^24, exact in
+# single precision, so those products run in float32 (about twice as fast); other data are
+# centred and use float64.
+_MIN_COMPLETE_ROWS = 64
 
-    Without missing values: [x_j x_k for j <= k | x_j]. With missing values (pairwise):
-    [x_j x_k | x_j m_k | m_j x_k | m_j m_k] for j <= k, with x centred and zero where missing.
-    """
-    p = X.shape[1]
-    ju, ku = np.triu_indices(p)
-    M = ~np.isnan(X)
-    X0 = np.where(M, X - _nanmean0(X), 0.0)
-    if M.all():
-        return np.concatenate([X0[:, ju] * X0[:, ku], X0], axis=1), True
-    Mf = M.astype(np.float64)
-    F = np.concatenate(
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    features: npt.NDArray[np.floating[Any]]  # rows of this block x columns
+    start: int  # position of the block's first row in block order
+    stop: int
+    compact: bool  # [x_j x_k, x_j, 1] of complete rows, or the generic 4-part layout
+
+
+@dataclass(frozen=True, slots=True)
+class _Design:
+    p: int
+    rank: npt.NDArray[np.intp]  # position of each respondent in block order
+    blocks: tuple[_Block, ...]
+    dtype: type[np.floating[Any]]
+
+
+def _generic_features(X0: npt.NDArray[Any], Mf: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    ju, ku = np.triu_indices(X0.shape[1])
+    return np.concatenate(
         [
             X0[:, ju] * X0[:, ku],
             X0[:, ju] * Mf[:, ku],
@@ -204,27 +268,75 @@ def _pair_features(X: FloatArray) -> tuple[FloatArray, bool]:
         ],
         axis=1,
     )
-    return F, False
 
 
-def _alpha_from_sums(S: FloatArray, p: int, complete: bool, n_total: FloatArray) -> FloatArray:
-    """Raw alpha for each row of weighted sums ``S`` (one row per resample / leave-one-out)."""
+def _design(X: FloatArray) -> _Design:
+    n, p = X.shape
+    M = ~np.isnan(X)
+    vals = X[M]
+    top = float(np.abs(vals).max()) if vals.size else 0.0
+    exact32 = bool(np.all(vals == np.round(vals))) and (top * top + 1.0) * n < 2.0**24
+    if exact32:
+        dtype: type[np.floating[Any]] = np.float32
+        X0 = np.where(M, X, 0.0).astype(np.float32)
+    else:
+        dtype = np.float64
+        X0 = prepare(X, M).X0
+    complete = M.all(axis=1)
+    n_complete = int(complete.sum())
+    if n_complete < _MIN_COMPLETE_ROWS:
+        complete = np.zeros(n, dtype=bool)
+        n_complete = 0
+    order = np.argsort(~complete, kind="stable")  # complete respondents first
+    rank = np.empty(n, dtype=np.intp)
+    rank[order] = np.arange(n)
+    blocks = []
+    if n_complete:
+        ju, ku = np.triu_indices(p)
+        Xc = X0[order[:n_complete]]
+        feats = np.concatenate([Xc[:, ju] * Xc[:, ku], Xc, np.ones((n_complete, 1), dtype)], axis=1)
+        blocks.append(_Block(feats, 0, n_complete, True))
+    if n_complete < n:
+        rows = order[n_complete:]
+        feats = _generic_features(X0[rows], M[rows].astype(dtype))
+        blocks.append(_Block(feats, n_complete, n, False))
+    return _Design(p, rank, tuple(blocks), dtype)
+
+
+def _sums(design: _Design, W: npt.NDArray[Any]) -> FloatArray:
+    """(b, 4, P) weighted sums [sxx, sxm, smx, nn] for counts ``W`` (b x n, block order)."""
+    p = design.p
     ju, ku = np.triu_indices(p)
     P = ju.size
+    out = np.zeros((W.shape[0], 4, P))
+    for blk in design.blocks:  # at most two blocks: complete and other respondents
+        G = (W[:, blk.start : blk.stop] @ blk.features).astype(np.float64)
+        if not blk.compact:
+            out += G.reshape(W.shape[0], 4, P)
+            continue
+        sx = G[:, P : P + p]
+        out[:, 0] += G[:, :P]
+        out[:, 1] += sx[:, ju]
+        out[:, 2] += sx[:, ku]
+        out[:, 3] += G[:, -1:]
+    return out
+
+
+def _alpha_from_sums(S: FloatArray, p: int) -> FloatArray:
+    """Raw alpha for each (4, P) set of weighted sums (one per resample / leave-one-out)."""
+    ju, ku = np.triu_indices(p)
     off = np.where(ju != ku, 2.0, 1.0)
-    diag = ju == ku
+    sxx, sxm, smx, nn = S[:, 0], S[:, 1], S[:, 2], S[:, 3]
     with np.errstate(invalid="ignore", divide="ignore"):
-        if complete:
-            sxx = S[:, :P]
-            sx = S[:, P:]
-            n = n_total[:, None]
-            cov = (sxx - sx[:, ju] * sx[:, ku] / n) / (n - 1.0)
-        else:
-            sxx, sxm, smx, nn = (S[:, i * P : (i + 1) * P] for i in range(4))
-            cov = (sxx - sxm * smx / nn) / (nn - 1.0)
-        tr = cov[:, diag].sum(axis=1)
+        cov = (sxx - sxm * smx / nn) / (nn - 1.0)
+        tr = cov[:, ju == ku].sum(axis=1)
         tot = (cov * off).sum(axis=1)
         return np.asarray((1.0 - tr / tot) * (p / (p - 1.0)), dtype=float)
+
+
+def draw_indices(rng: np.random.Generator, b: int, n: int) -> npt.NDArray[np.int64]:
+    """``b`` bootstrap samples of ``n`` respondent indices (with replacement)."""
+    return rng.integers(0, n, size=(b, n))
 
 
 def bootstrap_alpha(
@@ -236,22 +348,21 @@ def bootstrap_alpha(
 ) -> FloatArray:
     """Raw alpha in ``n_boot`` nonparametric bootstrap resamples, without a loop over resamples.
 
-    Each block of resamples is a matrix of multinomial resampling counts (respondents drawn
-    with replacement, tallied with ``bincount``) multiplied by the per-respondent features of
-    :func:`_pair_features`; covariances, and alpha, follow from the weighted sums.
+    Blocks of resamples are drawn as index matrices (:func:`draw_indices`), tallied into
+    multinomial counts with ``bincount`` and multiplied by the per-respondent features.
     """
     rng = np.random.default_rng(seed)
-    n, p = X.shape
-    F, complete = _pair_features(X)
+    n = X.shape[0]
+    design = _design(X)
     per_block = max(1, min(n_boot, chunk_elems // max(n, 1)))
     out = np.empty(n_boot)
     done = 0
     while done < n_boot:
         b = min(per_block, n_boot - done)
-        idx = rng.integers(0, n, size=(b, n))
+        idx = design.rank[draw_indices(rng, b, n)]
         idx += (np.arange(b) * n)[:, None]
-        W = np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
-        out[done : done + b] = _alpha_from_sums(W @ F, p, complete, np.full(b, float(n)))
+        W = np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(design.dtype)
+        out[done : done + b] = _alpha_from_sums(_sums(design, W), design.p)
         done += b
     return out
 
@@ -259,14 +370,16 @@ def bootstrap_alpha(
 def jackknife_alpha(X: FloatArray, *, chunk_rows: int = 50_000) -> FloatArray:
     """Leave-one-respondent-out raw alpha for every respondent (vectorised; for BCa)."""
     n, p = X.shape
-    F, complete = _pair_features(X)
-    total = F.sum(axis=0)
+    P = prepare(X)
+    Mf = P.Mf if P.Mf is not None else np.ones_like(P.X0)
+    P2 = (p * (p + 1)) // 2
+    chunks = [(a, min(n, a + chunk_rows)) for a in range(0, n, chunk_rows)]
+    # chunks of rows bound the memory (n x 4P features); this is not a per-row loop
+    total = sum(_generic_features(P.X0[a:b], Mf[a:b]).sum(axis=0) for a, b in chunks)
     out = np.empty(n)
-    for start in range(0, n, chunk_rows):  # chunks of rows bound the memory, not a per-row loop
-        stop = min(n, start + chunk_rows)
-        out[start:stop] = _alpha_from_sums(
-            total[None, :] - F[start:stop], p, complete, np.full(stop - start, n - 1.0)
-        )
+    for a, b in chunks:
+        F = _generic_features(P.X0[a:b], Mf[a:b])
+        out[a:b] = _alpha_from_sums((total[None, :] - F).reshape(-1, 4, P2), p)
     return out
 
 

@@ -145,11 +145,15 @@ def _reverse(
     return X, rev, (lo, hi)
 
 
-def _apply_policy(X: npt.NDArray[np.float64], policy: str) -> npt.NDArray[np.float64]:
-    miss = np.isnan(X)
-    if policy == "listwise":
-        return X[~miss.any(axis=1)]
-    return X[~miss.all(axis=1)]
+def _apply_policy(
+    X: npt.NDArray[np.float64], policy: str
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Rows kept under the missing-data policy, and their observed-value mask."""
+    observed = ~np.isnan(X)
+    keep = observed.all(axis=1) if policy == "listwise" else observed.any(axis=1)
+    if keep.all():
+        return X, observed
+    return X[keep], observed[keep]
 
 
 def _check_common(method: str, ci: str, ci_level: float, n_boot: int) -> None:
@@ -255,11 +259,12 @@ def alpha(
     if X.shape[1] < 2:
         raise ValueError(f"alpha needs at least 2 items, got {X.shape[1]}")
     X, rev, rng_used = _reverse(X, names, keys, response_range)
-    X = _apply_policy(X, method)
+    X, observed = _apply_policy(X, method)
     n, k = X.shape
     if n < 3:
         raise ValueError(f"alpha needs at least 3 respondents under {method} deletion, got {n}")
-    C, N = core.pairwise_cov(X)
+    prep = core.prepare(X, observed)
+    C, N, Sxx = core.moments(prep)
     sd = np.sqrt(np.diag(C))
     bad = [names[j] for j in range(k) if not (np.isfinite(sd[j]) and sd[j] > 0)]
     if bad or not np.all(np.isfinite(C)):
@@ -275,8 +280,7 @@ def alpha(
         tot = core.alpha_stats(C)
         drops = core.drop_one_stats(C)
         std_r, r_cor, r_drop = core.item_total_r(C)
-        score = np.nanmean(X, axis=1)
-        raw_r = core.pairwise_corr_with(score, X)
+        score, raw_r = core.score_and_item_r(prep, Sxx)
         ase = math.sqrt(tot.Q / n) if tot.Q >= 0 else float("nan")
         drop_se = np.sqrt(_drop_array(drops, "Q", k) / n)
 
@@ -305,7 +309,7 @@ def alpha(
             "item": list(names),
             "reversed": [nm in rev for nm in names],
             "n": np.diag(N).astype(np.int64),
-            "mean": np.nanmean(X, axis=0),
+            "mean": prep.mu,
             "sd": sd,
             "raw_r": raw_r,
             "std_r": std_r,
@@ -339,8 +343,8 @@ def alpha(
             f"Cronbach's alpha, {_POLICY_NAMES[method]}; "
             f"{round(ci_level * 100, 6):g}% {_CI_NAMES[ci]}{boot_note}"
         ),
-        score_mean=float(np.nanmean(score)),
-        score_sd=float(np.nanstd(score, ddof=1)),
+        score_mean=float(score.mean()),
+        score_sd=float(score.std(ddof=1)),
         items=names,
         reversed_items=rev,
         response_range=rng_used,
@@ -417,7 +421,7 @@ def omega(
                     f"groups[{g!r}] names items that are not among the items: {unknown}"
                 )
     X, _, _ = _reverse(X, names, keys, response_range)
-    X = _apply_policy(X, missing)
+    X, _ = _apply_policy(X, missing)
     n = X.shape[0]
     R = core.pairwise_cor(X)
     if not np.all(np.isfinite(R)):

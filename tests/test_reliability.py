@@ -265,20 +265,27 @@ def test_bootstrap_seeded_and_sensible(bfi: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("missing", [False, True])
-def test_bootstrap_products_equal_explicit_resamples(missing: bool) -> None:
+@pytest.mark.parametrize("integer", [False, True])  # float32-exact path for integer answers
+@pytest.mark.parametrize("n", [40, 300])  # 300: complete respondents get the compact product
+def test_bootstrap_products_equal_explicit_resamples(missing: bool, integer: bool, n: int) -> None:
     rng = np.random.default_rng(3)
-    X = rng.integers(1, 5, size=(40, 4)).astype(float) + rng.normal(size=(40, 1))
+    X = rng.integers(1, 5, size=(n, 4)).astype(float) + rng.integers(0, 3, size=(n, 1))
+    if not integer:
+        X += rng.normal(size=(n, 1))
     if missing:
         X[rng.random(X.shape) < 0.1] = np.nan
+    design = core._design(X)
+    assert (design.dtype == np.float32) == integer
+    assert any(b.compact for b in design.blocks) == (n == 300)
     boot = core.bootstrap_alpha(X, n_boot=6, seed=11)
-    idx = np.random.default_rng(11).integers(0, 40, size=(6, 40))  # the same draws, one block
+    idx = core.draw_indices(np.random.default_rng(11), 6, n)  # the same draws, one block
     want = [core.alpha_stats(core.pairwise_cov(X[i])[0]).raw for i in idx]
     np.testing.assert_allclose(boot, want, rtol=1e-10)
 
     jack = core.jackknife_alpha(X, chunk_rows=7)
-    keep = ~np.eye(40, dtype=bool)
-    want_j = [core.alpha_stats(core.pairwise_cov(X[keep[i]])[0]).raw for i in range(40)]
-    np.testing.assert_allclose(jack, want_j, rtol=1e-10)
+    keep = ~np.eye(n, dtype=bool)
+    want_j = [core.alpha_stats(core.pairwise_cov(X[keep[i]])[0]).raw for i in range(0, n, 9)]
+    np.testing.assert_allclose(jack[::9], want_j, rtol=1e-10)
 
 
 # ----------------------------------------------------------------- properties
