@@ -326,6 +326,10 @@ def _reliability(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from stigma_analysis.report import render
+    from stigma_analysis.study import load_study
+
+    # refuse before starting a kernel: unresolved personal columns (DisclosureError, exit 1)
+    load_study(args.study).disclosure_policy()
 
     root = Path(__file__).resolve().parents[1]
     if args.all:

@@ -17,7 +17,7 @@ value labels that run opposite to an instrument's anchors) as a table.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +33,7 @@ from stigma_analysis.instruments.model import spec_error_from_validation
 
 if TYPE_CHECKING:
     from stigma_analysis.io import Codebook
+    from stigma_analysis.privacy import DisclosurePolicy
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -326,6 +327,74 @@ class Study:
     def validate(self) -> pd.DataFrame:
         """Every data problem as a table (``file, row, column, value, reason``); empty if none."""
         return _validate(self)
+
+    @cached_property
+    def pii(self) -> pd.DataFrame:
+        """Columns that look like personal data and are neither dropped nor allowed.
+
+        See :func:`stigma_analysis.privacy.scan_pii`; ``privacy.drop`` columns were never read,
+        ``privacy.allow`` columns are accepted, and the id column is known (it never leaves).
+        """
+        from stigma_analysis.privacy import scan_pii
+
+        cols = [c for c in self.data.columns if not str(c).startswith("_")]
+        return scan_pii(self.data[cols], allow=self.spec.privacy.allow, id_columns=(self.spec.id,))
+
+    def disclosure_policy(self, *, check_pii: bool = True) -> DisclosurePolicy:
+        """The study's disclosure rules (``privacy`` block), for every published table and figure.
+
+        Raises
+        ------
+        DisclosureError
+            When a column looks like personal data and is neither in ``privacy.drop`` nor in
+            ``privacy.allow`` (reports refuse to render until it is resolved).
+        """
+        from stigma_analysis.errors import DisclosureError
+        from stigma_analysis.privacy import DisclosurePolicy
+
+        flagged = self.pii
+        if check_pii and not flagged.empty:
+            cols = ", ".join(
+                f"{c} ({k})" for c, k in zip(flagged["column"], flagged["kind"], strict=True)
+            )
+            raise DisclosureError(
+                f"{self.path}: columns look like personal data: {cols}. Add them to privacy.drop "
+                "(never read) or, if they are not personal, to privacy.allow in the study file"
+            )
+        ids = tuple(c for c in (self.spec.id, self.spec.privacy.pseudonymize) if c)
+        return DisclosurePolicy(
+            min_cell=self.spec.privacy.min_cell,
+            id_columns=ids,
+            pii_columns=tuple(flagged["column"]),
+            quasi_identifiers=tuple(self.spec.privacy.quasi_identifiers),
+            n_respondents=int(self.data[self.spec.id].nunique()),
+        )
+
+    def value_labels(self, column: str) -> dict[Any, str]:
+        """Value labels of ``column`` (from the first wave's codebook that has any)."""
+        for _, cb in sorted(self.codebooks.items()):
+            var = cb.variables.get(column)
+            if var is not None and var.value_labels:
+                return dict(var.value_labels)
+        return {}
+
+    def labelled(self, frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """A copy of ``frame`` with coded columns (default: the group columns) shown by their labels.
+
+        Codes without a label are kept as they are; the result is categorical in code order.
+        """
+        out = frame.copy()
+        for col in columns if columns is not None else self.spec.groups:
+            labels = self.value_labels(col)
+            if col not in out.columns or not labels:
+                continue
+            codes = sorted(labels, key=lambda c: (isinstance(c, str), c))
+            mapped = out[col].map(lambda v, lab=labels: lab.get(v, lab.get(_as_code(v), v)))
+            order = [labels[c] for c in codes] + [
+                v for v in mapped.dropna().unique() if v not in labels.values()
+            ]
+            out[col] = pd.Categorical(mapped, categories=list(dict.fromkeys(order)))
+        return out
 
 
 # ---------------------------------------------------------------------------- loading
@@ -625,6 +694,14 @@ def label_direction_problems(study: Study) -> list[dict[str, Any]]:
     return out
 
 
+def _as_code(v: Any) -> Any:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return v
+    return f
+
+
 def _is_number(x: Any) -> bool:
     try:
         float(x)
@@ -716,6 +793,17 @@ def _validate(study: Study) -> pd.DataFrame:
                         reason = f"outside the response range {lo:g}-{hi:g} and not a declared missing code"
                     problems.append(_problem(*at(i), col, _py(v), reason))
     problems += label_direction_problems(study)
+    for r in study.pii.itertuples(index=False):
+        problems.append(
+            _problem(
+                ", ".join(d.path for d in spec.data),
+                None,
+                str(r.column),
+                None,
+                f"looks like personal data ({r.kind}: {r.evidence}); list it under privacy.drop "
+                "(never read) or privacy.allow in the study file",
+            )
+        )
     out = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
     if not out.empty:
         out["row"] = out["row"].astype("Int64")
