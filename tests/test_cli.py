@@ -234,3 +234,32 @@ def test_quickstart_script_prints_usage() -> None:
     )
     assert proc.returncode == 2
     assert "quickstart.py report" in proc.stdout
+
+
+@needs_example
+@pytest.mark.parametrize("case", ["missing_folder", "is_a_folder", "read_only"])
+def test_unwritable_outputs_fail_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    if case == "missing_folder":
+        target = tmp_path / "no" / "such" / "scores.csv"
+    elif case == "is_a_folder":
+        target = tmp_path / "scores.csv"
+        target.mkdir()
+    else:
+        # root ignores permission bits (CI runs as root): make the final rename fail as a
+        # read-only folder would
+        import os
+
+        target = tmp_path / "scores.csv"
+
+        def refuse(src: object, dst: object) -> None:
+            raise PermissionError(13, "Permission denied", str(dst))
+
+        monkeypatch.setattr(os, "replace", refuse)
+    code, _, err = _run(["score", str(EXAMPLE_STUDY), "-o", str(target)], capsys)
+    assert code == 1
+    assert "scores.csv" in err
+    assert "Traceback" not in err
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert leftovers == []
