@@ -208,6 +208,7 @@ def read_survey(
         file_label=file_label,
         notes=tuple(file_notes + notes),
         missing_cells=cells,
+        codebook_file=spec_file.resolve() if spec_file is not None else None,
     )
     return Survey(data=data, codebook=cb)
 
@@ -300,10 +301,9 @@ def write_survey(
         data = data.set_axis([str(c) for c in data.columns], axis=1)
     full = _frame_codebook(data, cb)
     guarded = [Path(x) for x in protect]
-    if isinstance(survey_or_frame, Survey) and survey_or_frame.codebook.source is not None:
-        guarded.append(survey_or_frame.codebook.source)
-    if full.source is not None:
-        guarded.append(full.source)
+    for book in (survey_or_frame.codebook if isinstance(survey_or_frame, Survey) else None, full):
+        if book is not None:
+            guarded.extend(p for p in (book.source, book.codebook_file) if p is not None)
 
     if fmt in {"sav", "zsav"}:
         compress = fmt == "zsav"

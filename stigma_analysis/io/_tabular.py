@@ -76,6 +76,11 @@ def read_csv_raw(
     raw = path.read_bytes()
     if not raw.strip():
         raise SurveyReadError(path, "csv", "the file is empty")
+    if raw.startswith((b"$FL2", b"$FL3", b"PAR1")):
+        kind = "a Parquet" if raw.startswith(b"PAR1") else "an SPSS .sav"
+        raise SurveyReadError(
+            path, "csv", f"this is {kind} file, not CSV text; give it the right extension"
+        )
     text, used, notes = decode_text(path, raw, encoding)
     dtypes = {name: "str" for name, f in spec.items() if f.get("type") == "string"}
     options: dict[str, Any] = {}

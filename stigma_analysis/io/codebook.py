@@ -184,6 +184,8 @@ class Codebook:
     missing_cells : dict of str to MissingCells
         Per column, the user-missing cells (row positions and original codes). Columns without
         user-missing cells are absent.
+    codebook_file : Path or None
+        The codebook file (YAML/CSV) read with the data, if any; writers never overwrite it.
     """
 
     variables: dict[str, Variable]
@@ -194,6 +196,7 @@ class Codebook:
     file_label: str | None = None
     notes: tuple[str, ...] = ()
     missing_cells: dict[str, MissingCells] = field(default_factory=dict)
+    codebook_file: Path | None = None
 
     def _variable(self, column: str) -> Variable:
         try:

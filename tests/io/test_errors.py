@@ -277,3 +277,24 @@ def test_text_value_label_on_numeric_column(tmp_path: Path) -> None:
     cb = Codebook(variables={"a": Variable(name="a", value_labels={"x": "X"})})
     with pytest.raises(SurveyWriteError, match="value label code 'x' is not a number"):
         write_survey(pd.DataFrame({"a": [1.0]}), tmp_path / "v.sav", codebook=cb)
+
+
+def test_sav_named_csv(small_sav: Path, tmp_path: Path) -> None:
+    wrong = tmp_path / "export.csv"
+    wrong.write_bytes(small_sav.read_bytes())
+    with pytest.raises(SurveyReadError, match=r"SPSS \.sav file, not CSV") as info:
+        read_survey(wrong)
+    _check(info.value, wrong, "csv", "extension")
+
+
+def test_codebook_file_is_protected(tmp_path: Path) -> None:
+    data = tmp_path / "in.csv"
+    data.write_text("q\n1\n", encoding="utf-8")
+    book = tmp_path / "out.codebook.yaml"
+    book.write_text("variables:\n  q: {label: Q}\n", encoding="utf-8")
+    s = read_survey(data, codebook=book)
+    assert s.codebook.codebook_file == book.resolve()
+    with pytest.raises(SurveyWriteError, match="input"):
+        write_survey(s, tmp_path / "out.csv")  # would replace out.codebook.yaml
+    assert book.read_text(encoding="utf-8") == "variables:\n  q: {label: Q}\n"
+    assert not (tmp_path / "out.csv").exists()
