@@ -330,16 +330,25 @@ class Engine:
             np.add.at(Jm, local, dm)
         return J, Jm, uniq
 
-    def gradient_information(self, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def gradient(self, theta: FloatArray) -> FloatArray:
+        """Gradient of the weighted discrepancy (NaN where a Sigma_g is not positive definite)."""
+        return self.gradient_information(theta, information=False)[0]
+
+    def gradient_information(
+        self, theta: FloatArray, *, information: bool = True
+    ) -> tuple[FloatArray, FloatArray]:
         """Gradient of the weighted discrepancy and sum_g n_g/N * (unit expected information)."""
         N = self.n.sum()
         q = self.table.n_free
         p = self.p
         grad = np.zeros(q)
-        info = np.zeros((q, q))
+        info = np.zeros((q, q) if information else (0, 0))
         for g in range(self.table.n_groups):
             sigma, mu = self.implied(theta, g)
-            W = np.linalg.inv(sigma)
+            try:
+                W = np.linalg.inv(sigma)
+            except np.linalg.LinAlgError:
+                return np.full(q, np.nan), info
             d = self.M[g] - mu
             Wd = W @ d
             G = W - W @ (self.S[g] + np.outer(d, d)) @ W
@@ -347,6 +356,8 @@ class Engine:
             w = self.n[g] / N
             Jf = J.reshape(len(u), p * p)
             grad[u] += w * (Jf @ G.ravel() - 2.0 * Jm @ Wd)
+            if not information:
+                continue
             WJW = (W[None] @ J @ W[None]).reshape(len(u), p * p)
             info[np.ix_(u, u)] += w * (0.5 * Jf @ WJW.T + Jm @ W @ Jm.T)
         return grad, info
@@ -354,16 +365,21 @@ class Engine:
     def fit(
         self, theta0: FloatArray, *, max_iter: int = 1000, tol: float = 1e-16
     ) -> tuple[FloatArray, bool, int, str]:
-        """Fisher scoring with step halving; returns (theta, converged, iterations, message)."""
+        """Fisher scoring with step halving, then (if that stalls) Newton trust-region steps on
+        the finite-difference Hessian of the analytic gradient.
+
+        Returns (theta, converged, iterations, message).
+        """
         theta = theta0.copy()
         f = self.objective(theta)
         if not np.isfinite(f):
             return theta, False, 0, "the starting values give a non-positive-definite Sigma"
-        for it in range(1, max_iter + 1):
+        scoring_iter = min(max_iter, 200)
+        decrement = np.inf
+        for it in range(1, scoring_iter + 1):
             grad, info = self.gradient_information(theta)
-            H = 2.0 * info
             try:
-                step = -np.linalg.solve(H, grad)
+                step = -np.linalg.solve(2.0 * info, grad)
             except np.linalg.LinAlgError:
                 return theta, False, it, "singular information matrix: the model is not identified"
             decrement = float(-grad @ step)
@@ -379,10 +395,56 @@ class Engine:
                 t /= 2.0
             if not fn < f:
                 # no strict decrease along the scoring direction: the numerical floor
-                ok = decrement < 1e-10
-                return theta, ok, it, "converged" if ok else "line search failed"
+                if decrement < 1e-10:
+                    return theta, True, it, "converged"
+                break
             theta, f = new, fn
-        return theta, False, max_iter, f"no convergence in {max_iter} iterations"
+        if max_iter <= scoring_iter:
+            return theta, False, max_iter, f"no convergence in {max_iter} iterations"
+        return self._newton(theta, it, max_iter)
+
+    def _hessian(self, theta: FloatArray) -> FloatArray:
+        q = len(theta)
+        H = np.empty((q, q))
+        for k in range(q):
+            h = 1e-5 * max(1.0, abs(theta[k]))
+            e = np.zeros(q)
+            e[k] = h
+            H[:, k] = (self.gradient(theta + e) - self.gradient(theta - e)) / (2 * h)
+        return (H + H.T) / 2
+
+    def _newton(
+        self, theta: FloatArray, done: int, max_iter: int
+    ) -> tuple[FloatArray, bool, int, str]:
+        """Trust-region Newton (scipy 'trust-exact'; L-BFGS-B above 100 parameters) for fits
+        where Fisher scoring is slow: typically improper solutions in small samples, or ML
+        estimates that do not exist (a loading diverging), which then stay non-converged."""
+        from scipy import optimize
+
+        def fun(x: FloatArray) -> float:
+            v = self.objective(x)
+            return v if np.isfinite(v) else 1e10
+
+        remaining = max(1, max_iter - done)
+        if len(theta) <= 100:
+            res = optimize.minimize(
+                fun, theta, jac=self.gradient, hess=self._hessian, method="trust-exact",
+                options={"gtol": 1e-12, "maxiter": min(remaining, 100)},
+            )  # fmt: skip
+        else:  # a finite-difference Hessian would cost 2q gradients per step
+            res = optimize.minimize(
+                fun, theta, jac=self.gradient, method="L-BFGS-B",
+                options={"gtol": 1e-12, "ftol": 1e-16, "maxiter": remaining},
+            )  # fmt: skip
+        x = np.asarray(res.x)
+        grad, info = self.gradient_information(x)
+        try:
+            decrement = float(grad @ np.linalg.solve(2.0 * info, grad))
+        except np.linalg.LinAlgError:
+            return x, False, done + int(res.nit), "singular information matrix at the solution"
+        ok = bool(np.isfinite(decrement) and decrement < 1e-12)
+        msg = "converged" if ok else f"no convergence ({res.message})"
+        return x, ok, done + int(res.nit), msg
 
     def start(self) -> FloatArray:
         """Start values: one-factor principal-axis loadings per factor, scaled to the marker."""
