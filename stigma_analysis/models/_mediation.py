@@ -89,7 +89,9 @@ def _resample_counts(rng: np.random.Generator, n: int, n_boot: int) -> np.ndarra
 
     One bincount over offset indices: much faster than ``rng.multinomial`` row by row.
     """
-    idx = rng.integers(0, n, size=(n_boot, n))
+    # 16-bit draws are generated about twice as fast; the offsets need 64-bit indices
+    small = np.uint16 if n <= np.iinfo(np.uint16).max else np.int64
+    idx = rng.integers(0, n, size=(n_boot, n), dtype=small).astype(np.int64)
     idx += (n * np.arange(n_boot))[:, None]
     return np.bincount(idx.ravel(), minlength=n * n_boot).reshape(n_boot, n).astype(float)
 
@@ -162,6 +164,19 @@ def mediation(
     ----------
     Hayes AF (2022). Introduction to Mediation, Moderation, and Conditional Process Analysis,
     3rd ed. Guilford. Efron B (1987). Better bootstrap confidence intervals. JASA 82:171-185.
+
+    Examples
+    --------
+    >>> import pingouin as pg
+    >>> d = pg.read_dataset("mediation")
+    >>> res = mediation(d, x="X", m="M", y="Y", n_boot=2000, seed=1)
+    >>> res[["path", "estimate", "se", "ci_low", "ci_high"]].round(3)
+           path  estimate     se  ci_low  ci_high
+    0         a     0.561  0.094   0.374    0.749
+    1         b     0.635  0.101   0.436    0.835
+    2    direct     0.040  0.110  -0.178    0.257
+    3     total     0.396  0.111   0.176    0.617
+    4  indirect     0.357  0.080   0.222    0.547
 
     Checked against: pingouin.mediation_analysis 0.7.0 on its ``mediation`` data (a, direct,
     total and indirect point estimates to 1e-8; pingouin's ``Y ~ M`` row omits x, so it is not

@@ -72,7 +72,7 @@ def test_bootstrap_equals_loop_over_resamples() -> None:
     res = mediation(
         d, x="rejection", m="stigma", y="wellbeing", covariates=["age", "site"], n_boot=B, seed=seed
     )
-    idx_all = np.random.default_rng(seed).integers(0, len(d), size=(B, len(d)))
+    idx_all = np.random.default_rng(seed).integers(0, len(d), size=(B, len(d)), dtype=np.uint16)
     one = np.ones(len(d))
     x, m, y, c = (d[k].to_numpy() for k in ("rejection", "stigma", "wellbeing", "age"))
     b_, c_ = (d.site == "B").to_numpy(float), (d.site == "C").to_numpy(float)
