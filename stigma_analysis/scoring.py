@@ -314,7 +314,7 @@ def labelled_scores(study: Study, scores: pd.DataFrame | None = None) -> Survey:
     """
     from dataclasses import replace
 
-    from stigma_analysis.io import Codebook, Survey
+    from stigma_analysis.io import Codebook, MissingCells, Survey
     from stigma_analysis.io.codebook import default_variable
 
     scores = study.scores if scores is None else scores
@@ -337,8 +337,31 @@ def labelled_scores(study: Study, scores: pd.DataFrame | None = None) -> Survey:
     for c in data.columns:
         known = first.variables.get(c) if first is not None else None
         if known is not None and c not in labels:
-            var = replace(known, missing_codes=(), missing_ranges=())
+            var = known
         else:
             var = replace(default_variable(c, data[c]), label=labels.get(c))
         variables[c] = var
-    return Survey(data=data, codebook=Codebook(variables=variables, n_rows=len(data)))
+    # the codes of missing covariate cells (97 refused, ...) go back into the file
+    cells = {}
+    kept = [
+        c
+        for c in data.columns
+        if c in variables and variables[c].missing_codes + variables[c].missing_ranges
+    ]
+    m = study.missing[study.missing["column"].isin(kept)]
+    if not m.empty and len(data) == len(study.data):
+        key = pd.MultiIndex.from_arrays(
+            [study.data["_file"].to_numpy(), study.data["_row"].to_numpy()]
+        )
+        pos = key.get_indexer(
+            pd.MultiIndex.from_arrays([m["file"].to_numpy(), m["row"].to_numpy()])
+        )
+        m = m.assign(_pos=pos)[pos >= 0]
+        for col, part in m.groupby("column"):
+            order = np.argsort(part["_pos"].to_numpy(), kind="stable")
+            cells[str(col)] = MissingCells(
+                part["_pos"].to_numpy()[order], part["code"].to_numpy()[order]
+            )
+    return Survey(
+        data=data, codebook=Codebook(variables=variables, n_rows=len(data), missing_cells=cells)
+    )

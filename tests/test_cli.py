@@ -189,6 +189,14 @@ def test_example_validates_clean_and_scores(
         assert target.exists()
     import pandas as pd
 
+    from stigma_analysis.io import read_survey
+
+    labelled = read_survey(tmp_path / "scores.sav")
+    assert labelled.codebook.variables["ismi_total"].label.startswith("ismi29 total (mean of items")
+    assert labelled.codebook.variables["site"].value_labels  # Khmer/English site names kept
+    # why a covariate is missing survives scoring (97 refused, 98 don't know)
+    assert set(labelled.codebook.missing_counts("sexual_violence")) <= {97.0, 98.0, 99.0}
+    assert sum(labelled.codebook.missing_counts("sexual_violence").values()) > 0
     scores = pd.read_csv(tmp_path / "scores.csv")
     for col in (
         "resp_id",
