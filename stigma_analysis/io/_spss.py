@@ -296,24 +296,24 @@ def _missing_spec(var: Variable, valid: np.ndarray) -> list[Any] | None:
         return fcodes
     if len(ranges) == 1 and len(fcodes) <= 1:
         return [{"lo": ranges[0][0], "hi": ranges[0][1]}, *fcodes]
-    los = [r[0] for r in ranges] + fcodes
-    his = [r[1] for r in ranges] + fcodes
+    intervals = [(float(lo), float(hi)) for lo, hi in ranges] + [(c, c) for c in fcodes]
 
-    def clean(lo: float, hi: float) -> bool:
-        return not np.any((valid >= lo) & (valid <= hi))
+    def hull(parts: list[tuple[float, float]]) -> tuple[float, float] | None:
+        lo, hi = min(p[0] for p in parts), max(p[1] for p in parts)
+        return None if np.any((valid >= lo) & (valid <= hi)) else (lo, hi)
 
-    if clean(min(los), max(his)):
-        return [{"lo": min(los), "hi": max(his)}]
-    for single in fcodes:
-        rest_lo = [x for x in los if x != single] or [single]
-        rest_hi = [x for x in his if x != single] or [single]
-        if clean(min(rest_lo), max(rest_hi)):
-            return [{"lo": min(rest_lo), "hi": max(rest_hi)}, single]
+    whole = hull(intervals)
+    if whole is not None:
+        return [{"lo": whole[0], "hi": whole[1]}]
+    for i, code in enumerate(fcodes, start=len(ranges)):
+        rest = hull(intervals[:i] + intervals[i + 1 :])
+        if rest is not None:
+            return [{"lo": rest[0], "hi": rest[1]}, code]
     raise SurveyWriteError(
         "",
         f"variable {var.name!r}: its missing codes {codes} and ranges {ranges} cannot be "
-        "expressed in SPSS (at most 3 codes, or one range and one code) without covering "
-        "valid answers",
+        "declared in SPSS (at most 3 codes, or one range and one code) without covering "
+        "valid answers; write .parquet or .csv instead, or declare fewer codes",
     )
 
 

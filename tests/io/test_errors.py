@@ -245,7 +245,7 @@ def test_unexpressible_missing_codes(tmp_path: Path) -> None:
     df = pd.DataFrame({"q": [1.0, 5.0, 10.0]})
     var = Variable(name="q", missing_codes=(0.0, 2.0, 4.0, 6.0))  # valid answers between them
     s = Survey(data=df, codebook=Codebook(variables={"q": var}, n_rows=3))
-    with pytest.raises(SurveyWriteError, match="cannot be expressed in SPSS"):
+    with pytest.raises(SurveyWriteError, match="cannot be declared in SPSS"):
         write_survey(s, tmp_path / "q.sav")
     assert list(tmp_path.iterdir()) == []
 

@@ -291,3 +291,28 @@ def test_overlong_labels_are_cut_and_listed(tmp_path: Path) -> None:
 def test_non_string_column_names_are_written_as_text(tmp_path: Path) -> None:
     back = read_survey(write_survey(pd.DataFrame({"q1": [1.0], 2: [3.0]}), tmp_path / "n.parquet"))
     assert list(back.data.columns) == ["q1", "2"]
+
+
+def test_range_plus_codes_folded(tmp_path: Path) -> None:
+    # LO THRU -1 plus codes 97, 98 and 99: SPSS allows one range and one code, and any single
+    # range over them (LO..99, LO..98, ...) would cover the answers 1-5, so writing is refused
+    # rather than turning 97-99 into valid answers.
+    df = pd.DataFrame({"q": [1.0, 5.0, -1.0, 97.0, 98.0, 99.0]})
+    var = Variable(name="q", missing_ranges=((-math.inf, -1.0),), missing_codes=(97.0, 98.0, 99.0))
+    cb = Codebook(variables={"q": var}, n_rows=len(df))
+    from stigma_analysis.errors import SurveyWriteError
+
+    with pytest.raises(SurveyWriteError, match=r"write \.parquet or \.csv instead"):
+        write_survey(df, tmp_path / "q.sav", codebook=cb)
+    # a range with one extra code is expressible as is
+    var1 = Variable(name="q", missing_ranges=((-math.inf, -1.0),), missing_codes=(99.0,))
+    cb1 = Codebook(variables={"q": var1}, n_rows=len(df))
+    back = read_survey(write_survey(df, tmp_path / "q1.sav", codebook=cb1))
+    assert back.codebook.variables["q"].missing_ranges == var1.missing_ranges
+    assert back.codebook.variables["q"].missing_codes == var1.missing_codes
+    # codes 96..99 next to a range 90..95 fold into one range 90..99 when no answer lies there
+    var2 = Variable(name="q", missing_ranges=((90.0, 95.0),), missing_codes=(97.0, 98.0, 99.0))
+    cb2 = Codebook(variables={"q": var2}, n_rows=len(df))
+    back2 = read_survey(write_survey(df, tmp_path / "q2.sav", codebook=cb2))
+    assert back2.codebook.variables["q"].missing_ranges == ((90.0, 99.0),)
+    assert back2.codebook.missing_counts("q") == {97.0: 1, 98.0: 1, 99.0: 1}
