@@ -276,6 +276,7 @@ def _design(X: FloatArray) -> _Design:
     vals = X[M]
     top = float(np.abs(vals).max()) if vals.size else 0.0
     exact32 = bool(np.all(vals == np.round(vals))) and (top * top + 1.0) * n < 2.0**24
+    X0: npt.NDArray[Any]
     if exact32:
         dtype: type[np.floating[Any]] = np.float32
         X0 = np.where(M, X, 0.0).astype(np.float32)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from stigma_analysis._reliability_core import FloatArray, smc
 
@@ -89,3 +90,81 @@ def omega_from_fit(fit: OneFactorFit, R: FloatArray) -> tuple[float, float]:
     s2 = float(fit.loadings.sum()) ** 2
     u = float(fit.uniquenesses.sum())
     return s2 / (s2 + u), 1.0 - u / float(R.sum())
+
+
+@dataclass(frozen=True, slots=True)
+class BifactorFit:
+    general: FloatArray  # loadings on the general factor
+    group: FloatArray  # each item's loading on its own group factor
+    uniquenesses: FloatArray
+    converged: bool
+    message: str
+
+
+def fit_bifactor(R: FloatArray, membership: npt.NDArray[np.intp]) -> BifactorFit:
+    """ML bifactor model of ``R``: a general factor and orthogonal group factors.
+
+    ``membership[i]`` is the group of item ``i`` (0..G-1). Factors have unit variance and are
+    uncorrelated (lavaan ``cfa(orthogonal = TRUE, std.lv = TRUE)``); uniquenesses are kept
+    at or above 0.005 as in psych's factoring.
+    """
+    from scipy import optimize
+
+    p = R.shape[0]
+    n_groups = int(membership.max()) + 1
+    rows = np.arange(p)
+    sign, logdet_r = np.linalg.slogdet(R)
+
+    def unpack(theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        L = np.zeros((p, 1 + n_groups))
+        L[:, 0] = theta[:p]
+        L[rows, 1 + membership] = theta[p : 2 * p]
+        return L, theta[2 * p :]
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        L, psi = unpack(theta)
+        S = L @ L.T + np.diag(psi)
+        try:
+            c = np.linalg.cholesky(S)
+        except np.linalg.LinAlgError:
+            return 1e10, np.zeros_like(theta)
+        Sinv = np.linalg.inv(S)
+        f = 2.0 * float(np.log(np.diag(c)).sum()) + float(np.sum(R * Sinv)) - logdet_r - p
+        G = Sinv - Sinv @ R @ Sinv
+        dL = 2.0 * G @ L
+        grad = np.concatenate([dL[:, 0], dL[rows, 1 + membership], np.diag(G)])
+        return f, grad
+
+    one = fit_one_factor(R, "ml")
+    start = np.concatenate([0.9 * one.loadings, np.full(p, 0.3), np.full(p, 0.5)])
+    start[2 * p :] = np.clip(1.0 - start[:p] ** 2 - start[p : 2 * p] ** 2, 0.05, 1.0)
+    bounds = [(None, None)] * (2 * p) + [(0.005, None)] * p
+    res = optimize.minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 20_000, "maxcor": 30},
+    )
+    L, psi = unpack(np.asarray(res.x, dtype=float))
+    general = L[:, 0] if L[:, 0].sum() >= 0 else -L[:, 0]
+    group = L[rows, 1 + membership].copy()
+    for g in range(n_groups):  # each factor's sign: positive loading sum
+        m = membership == g
+        if group[m].sum() < 0:
+            group[m] = -group[m]
+    return BifactorFit(general, group, psi, bool(res.success) and sign > 0, str(res.message))
+
+
+def omega_from_bifactor(
+    fit: BifactorFit, membership: npt.NDArray[np.intp], R: FloatArray
+) -> tuple[float, float, float, float]:
+    """(omega_h, omega_total) with the model-implied and with the observed total variance."""
+    g2 = float(fit.general.sum()) ** 2
+    s2 = float(np.bincount(membership, weights=fit.group).__pow__(2).sum())
+    u = float(fit.uniquenesses.sum())
+    model_total = g2 + s2 + u
+    vt = float(R.sum())
+    h2 = float((fit.general**2 + fit.group**2).sum())
+    return g2 / model_total, (g2 + s2) / model_total, g2 / vt, (vt - (float(np.trace(R)) - h2)) / vt

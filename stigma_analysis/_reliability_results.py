@@ -130,7 +130,13 @@ class OmegaResult:
         ``1 - sum psi / sum R`` (observed total variance), which is what ``psych::omega``
         reports as ``omega.tot``.
     omega_hierarchical : float or None
-        Not estimated (None): Schmid-Leiman omega_h is not implemented yet.
+        ``(sum g)^2 / model-implied total variance`` from an ML bifactor model (a general
+        factor plus one orthogonal factor per group); None without ``groups``.
+    omega_hierarchical_observed : float or None
+        ``(sum g)^2 / sum R``, the observed-variance convention of ``psych::omegaFromSem``
+        (with standardised loadings).
+    omega_total_bifactor : float or None
+        ``((sum g)^2 + sum_s (sum lambda_s)^2) / model-implied total variance``.
     method : str
         ``"ml"`` or ``"minres"``.
     estimator : str
@@ -142,12 +148,16 @@ class OmegaResult:
     converged : bool
         Whether the optimiser reported convergence.
     loadings : pandas.DataFrame
-        Columns ``item``, ``loading``, ``uniqueness``.
+        Columns ``item``, ``loading``, ``uniqueness`` (one-factor model), ``group``,
+        ``general_loading``, ``group_loading``, ``bifactor_uniqueness`` (bifactor model;
+        missing without ``groups``).
     """
 
     omega_total: float
     omega_total_observed: float
     omega_hierarchical: float | None
+    omega_hierarchical_observed: float | None
+    omega_total_bifactor: float | None
     method: str
     estimator: str
     n: int
@@ -157,8 +167,7 @@ class OmegaResult:
     loadings: pd.DataFrame = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row: n, n_items, omega_total, omega_total_observed, omega_hierarchical, method,
-        missing_policy, converged, estimator."""
+        """One row with the scalar attributes (NaN for the omega_h fields without groups)."""
         import pandas as pd
 
         cols = (
@@ -167,12 +176,15 @@ class OmegaResult:
             "omega_total",
             "omega_total_observed",
             "omega_hierarchical",
+            "omega_hierarchical_observed",
+            "omega_total_bifactor",
             "method",
             "missing_policy",
             "converged",
             "estimator",
         )
         row = {c: getattr(self, c) for c in cols}
-        if row["omega_hierarchical"] is None:
-            row["omega_hierarchical"] = float("nan")
+        for c in ("omega_hierarchical", "omega_hierarchical_observed", "omega_total_bifactor"):
+            if row[c] is None:
+                row[c] = float("nan")
         return pd.DataFrame([row])

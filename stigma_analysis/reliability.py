@@ -375,8 +375,9 @@ def omega(
     items, keys, response_range
         As in :func:`alpha`.
     groups : mapping of str to item lists, optional
-        Subscales, for omega hierarchical. Accepted and validated, but omega_h
-        (Schmid-Leiman) is not implemented yet: ``omega_hierarchical`` is None.
+        Subscales (each item in exactly one, at least 2 subscales), for omega hierarchical
+        from an ML bifactor model: a general factor and one orthogonal factor per subscale,
+        as ``lavaan::cfa(orthogonal = TRUE, std.lv = TRUE)`` / ``psych::omegaSem``.
     method : {"ml", "minres"}, default "ml"
         Factor extraction: maximum likelihood (as ``psych::fa(fm = "ml")``) or minimum
         residual / unweighted least squares (as ``fm = "minres"``).
@@ -387,15 +388,21 @@ def omega(
     Returns
     -------
     OmegaResult
-        ``omega_total``, ``omega_total_observed``, the loadings table (``item``, ``loading``,
-        ``uniqueness``) and the method.
+        ``omega_total``, ``omega_total_observed``, with ``groups`` also
+        ``omega_hierarchical`` (+ ``_observed``) and ``omega_total_bifactor``, the loadings
+        table and the method.
 
     Notes
     -----
     ``omega_total = (sum lambda)^2 / ((sum lambda)^2 + sum psi)`` with standardised loadings
     ``lambda`` and uniquenesses ``psi = 1 - lambda^2``; ``omega_total_observed =
     1 - sum psi / sum R`` is psych::omega's ``omega.tot``. At least 3 items are needed for
-    a one-factor model to be identified.
+    a one-factor model to be identified. Bifactor: with general loadings g, group loadings
+    lambda_s and uniquenesses psi, ``omega_h = (sum g)^2 / V`` and ``omega_total_bifactor =
+    ((sum g)^2 + sum_s (sum lambda_s)^2) / V`` with ``V = (sum g)^2 + sum_s (sum
+    lambda_s)^2 + sum psi``; ``omega_hierarchical_observed = (sum g)^2 / sum R``. The
+    bifactor model is fitted by ML to the correlation matrix (always with the ML
+    discrepancy, whatever ``method``).
 
     References
     ----------
@@ -403,7 +410,8 @@ def omega(
     Psychometrika 74, 145-154.
 
     Checked against: psych::fa(nfactors = 1, fm = "ml" / "minres") and psych::omega
-    2.2.9 on bfi to 1e-5 (psych's optimiser tolerance).
+    2.2.9 on bfi to 1e-5 (psych's optimiser tolerance); the bifactor omega_h against a
+    lavaan 0.6-14 bifactor CFA of bfi's 25 items to 1e-5.
     """
     from stigma_analysis import _reliability_core as core
     from stigma_analysis import _reliability_omega as om
@@ -413,13 +421,7 @@ def omega(
     X, names = _item_matrix(data, items)
     if X.shape[1] < 3:
         raise ValueError(f"omega needs at least 3 items for a one-factor model, got {X.shape[1]}")
-    if groups is not None:
-        for g, its in groups.items():
-            unknown = [str(i) for i in its if str(i) not in names]
-            if unknown:
-                raise ValueError(
-                    f"groups[{g!r}] names items that are not among the items: {unknown}"
-                )
+    membership = None if groups is None else _membership(groups, names)
     X, _, _ = _reverse(X, names, keys, response_range)
     X, _ = _apply_policy(X, missing)
     n = X.shape[0]
@@ -430,23 +432,75 @@ def omega(
         )
     fit = om.fit_one_factor(R, method)
     tot, tot_obs = om.omega_from_fit(fit, R)
+    converged = fit.converged
+    nan = np.full(len(names), np.nan)
+    table: dict[str, Any] = {
+        "item": list(names),
+        "loading": fit.loadings,
+        "uniqueness": fit.uniquenesses,
+        "group": [None] * len(names),
+        "general_loading": nan,
+        "group_loading": nan,
+        "bifactor_uniqueness": nan,
+    }
+    omega_h = omega_h_obs = omega_tot_bif = None
+    estimator = f"McDonald's omega total from a {_OMEGA_NAMES[method]}, {missing} correlations"
+    if membership is not None and groups is not None:
+        bif = om.fit_bifactor(R, membership)
+        omega_h, omega_tot_bif, omega_h_obs, _ = om.omega_from_bifactor(bif, membership, R)
+        converged = converged and bif.converged
+        labels = list(groups)
+        table.update(
+            group=[labels[g] for g in membership],
+            general_loading=bif.general,
+            group_loading=bif.group,
+            bifactor_uniqueness=bif.uniquenesses,
+        )
+        estimator += (
+            f"; omega hierarchical from an ML bifactor model (general factor + {len(labels)}"
+            " orthogonal group factors)"
+        )
 
     import pandas as pd
 
     return OmegaResult(
         omega_total=tot,
         omega_total_observed=tot_obs,
-        omega_hierarchical=None,
+        omega_hierarchical=omega_h,
+        omega_hierarchical_observed=omega_h_obs,
+        omega_total_bifactor=omega_tot_bif,
         method=method,
-        estimator=f"McDonald's omega total from a {_OMEGA_NAMES[method]}, {missing} correlations",
+        estimator=estimator,
         n=int(n),
         n_items=len(names),
         missing_policy=missing,
-        converged=fit.converged,
-        loadings=pd.DataFrame(
-            {"item": list(names), "loading": fit.loadings, "uniqueness": fit.uniquenesses}
-        ),
+        converged=converged,
+        loadings=pd.DataFrame(table),
     )
+
+
+def _membership(
+    groups: Mapping[str, Sequence[Any]], names: tuple[str, ...]
+) -> npt.NDArray[np.intp]:
+    """Group index of every item; each item must be in exactly one group."""
+    if len(groups) < 2:
+        raise ValueError(
+            f"groups needs at least 2 subscales for omega hierarchical, got {len(groups)}"
+        )
+    member = np.full(len(names), -1, dtype=np.intp)
+    for g, (label, its) in enumerate(groups.items()):
+        for it in its:
+            key = str(it)
+            if key not in names:
+                raise ValueError(f"groups[{label!r}] names {key!r}, which is not among the items")
+            j = names.index(key)
+            if member[j] >= 0:
+                raise ValueError(f"item {key!r} is in more than one of the groups")
+            member[j] = g
+    left = [names[j] for j in np.flatnonzero(member < 0)]
+    if left:
+        raise ValueError(f"every item must be in one of the groups; not in any: {left}")
+    return member
 
 
 # ----------------------------------------------------------------------------- instruments
@@ -503,9 +557,12 @@ def reliability(
     -------
     pandas.DataFrame
         One row per scale with columns ``instrument, scale, n, n_items, alpha, alpha_ci_low,
-        alpha_ci_high, alpha_std, lambda6, average_r, median_r, omega_total, ci_method,
-        ci_level, missing_policy, estimator, omega_estimator``. Scales with one item get NaN
-        statistics; omega is NaN for scales with fewer than 3 items.
+        alpha_ci_high, alpha_std, lambda6, average_r, median_r, omega_total,
+        omega_hierarchical, ci_method, ci_level, missing_policy, estimator,
+        omega_estimator``. Scales with one item get NaN statistics; omega is NaN for scales
+        with fewer than 3 items; ``omega_hierarchical`` (bifactor, see :func:`omega`) is given
+        for a scale that the instrument's other subscales split exactly (e.g. a total score
+        over its subscales), NaN otherwise.
 
     Notes
     -----
@@ -534,6 +591,7 @@ def reliability(
             "average_r": np.nan,
             "median_r": np.nan,
             "omega_total": np.nan,
+            "omega_hierarchical": np.nan,
             "ci_method": ci,
             "ci_level": float(ci_level),
             "missing_policy": method,
@@ -556,10 +614,27 @@ def reliability(
                 estimator=a.estimator,
             )
         if len(its) >= 3:
-            o = omega(block, items=its, method=omega_method, missing=method)
+            groups = _partition(instrument, scale, its)
+            o = omega(block, items=its, method=omega_method, missing=method, groups=groups)
             row.update(omega_total=o.omega_total, omega_estimator=o.estimator)
+            if o.omega_hierarchical is not None:
+                row["omega_hierarchical"] = o.omega_hierarchical
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _partition(instrument: Instrument, scale: str, items: list[str]) -> dict[str, list[str]] | None:
+    """The instrument's other subscales when they split ``items`` exactly (for omega_h)."""
+    inside = set(items)
+    parts = {
+        s: list(instrument.scale_items(s))
+        for s in instrument.subscales()
+        if s != scale and set(instrument.scale_items(s)) < inside
+    }
+    covered = [i for its in parts.values() for i in its]
+    if len(parts) < 2 or len(covered) != len(set(covered)) or set(covered) != inside:
+        return None
+    return parts
 
 
 def item_statistics(

@@ -52,10 +52,12 @@ def _reversed_block(bfi: pd.DataFrame, scale: str) -> pd.DataFrame:
     return x
 
 
-def _bfi_instrument() -> Instrument:
+def _bfi_instrument(total: bool = False) -> Instrument:
     items = [i for s in SCALES for i in REF["scales"][s]["items"]]
     rev = [i for s in SCALES for i in REF["scales"][s]["reverse"]]
     scales: dict[str, Any] = {s: REF["scales"][s]["items"] for s in SCALES}
+    if total:
+        scales["total"] = "all"
     return Instrument(
         id="bfi",
         name="Big Five Inventory (psych::bfi)",
@@ -177,6 +179,53 @@ def test_omega_total_matches_psych_fa(bfi: pd.DataFrame, scale: str, method: str
     assert res.omega_hierarchical is None
 
 
+def test_omega_hierarchical_matches_lavaan_bifactor(bfi: pd.DataFrame) -> None:
+    ref = REF["bifactor"]
+    groups = {s: REF["scales"][s]["items"] for s in SCALES}
+    keys = [i for s in SCALES for i in REF["scales"][s]["reverse"]]
+    res = omega(bfi, items=ref["items"], keys=keys, response_range=(1, 6), groups=groups)
+    assert res.converged
+    assert "bifactor" in res.estimator
+    # lavaan stops at its default relative tolerance (1e-10 on the fit function): loadings
+    # agree to ~1e-5, the omegas to ~2e-6
+    np.testing.assert_allclose(res.loadings["general_loading"], ref["general"], atol=1e-4)
+    np.testing.assert_allclose(res.loadings["group_loading"], ref["group"], atol=1e-4)
+    np.testing.assert_allclose(res.loadings["bifactor_uniqueness"], ref["uniquenesses"], atol=1e-4)
+    assert res.omega_hierarchical == pytest.approx(ref["omega_h_model"], abs=1e-5)
+    assert res.omega_total_bifactor == pytest.approx(ref["omega_total_model"], abs=1e-5)
+    assert res.omega_hierarchical_observed == pytest.approx(ref["omega_h_observed"], abs=1e-5)
+    # psych::omegaFromSem uses lavaan's unstandardised loadings, sqrt((n-1)/n) times ours
+    n = REF["meta"]["n_rows"]
+    assert res.omega_hierarchical_observed * (n - 1) / n == pytest.approx(
+        ref["omega_from_sem"], abs=1e-5
+    )
+    assert res.loadings["group"].tolist() == [s for s in SCALES for _ in range(5)]
+
+
+def test_reliability_gives_omega_h_for_a_total_over_subscales(bfi: pd.DataFrame) -> None:
+    tab = reliability(bfi, _bfi_instrument(total=True)).set_index("scale")
+    assert tab.loc["total", "omega_hierarchical"] == pytest.approx(
+        REF["bifactor"]["omega_h_model"], abs=1e-5
+    )
+    assert tab.loc["total", "n_items"] == 25
+    assert tab.loc[SCALES, "omega_hierarchical"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("groups", "match"),
+    [
+        ({"a": ["V1", "V2", "V3", "V4", "V5", "V6"]}, "at least 2 subscales"),
+        ({"a": ["V1", "V2", "V3"], "b": ["V3", "V4", "V5", "V6"]}, "more than one"),
+        ({"a": ["V1", "V2", "V3"], "b": ["V4", "V5"]}, "not in any"),
+        ({"a": ["V1", "V2", "V3"], "b": ["V4", "V5", "V9"]}, "not among the items"),
+    ],
+)
+def test_omega_group_errors(groups: dict[str, list[str]], match: str) -> None:
+    X = np.random.default_rng(0).normal(size=(50, 6))
+    with pytest.raises(ValueError, match=match):
+        omega(X, groups=groups)
+
+
 # ----------------------------------------------------------------- instruments
 def test_reliability_table_for_instrument(bfi: pd.DataFrame) -> None:
     inst = _bfi_instrument()
@@ -194,6 +243,7 @@ def test_reliability_table_for_instrument(bfi: pd.DataFrame) -> None:
         "average_r",
         "median_r",
         "omega_total",
+        "omega_hierarchical",
         "ci_method",
         "ci_level",
         "missing_policy",

@@ -1,7 +1,8 @@
 # Reference values for tests/test_reliability.py, from R psych on its `bfi` data.
 #
 # Run from the repository root:  Rscript tests/results/psych_reliability.R
-# Produced with: R 4.2.2 Patched (2022-11-10 r83330), psych 2.2.9, jsonlite (Debian packages).
+# Produced with: R 4.2.2 Patched (2022-11-10 r83330), psych 2.2.9, lavaan 0.6-14, jsonlite
+# (Debian packages).
 #
 # Writes
 #   tests/data/bfi.csv                      psych::bfi as CSV (2800 x 28, NA as empty cell)
@@ -9,12 +10,15 @@
 #                                           item.stats / feldt / Duhachek, scoreItems alpha,
 #                                           fa(nfactors = 1) loadings and omega (ML and minres)
 #   tests/results/psych_scores.csv          scoreItems(keys, bfi[1:25], impute = "none")$scores
+#   (json) bifactor                         ML bifactor CFA of the 25 reversed items (lavaan, on the
+#                                           pairwise correlations) and psych::omegaFromSem on it
 #
 # Keys as in ?bfi / ?scoreItems (bfi.keys):
 #   agree = -A1, A2..A5; conscientious = C1..C3, -C4, -C5; extraversion = -E1, -E2, E3..E5;
 #   neuroticism = N1..N5; openness = O1, -O2, O3, O4, -O5
 suppressPackageStartupMessages({
   library(psych)
+  library(lavaan)   # 0.6-14
   library(jsonlite)
 })
 data(bfi, package = "psych")
@@ -102,5 +106,36 @@ for (s in names(keys)) {
     omega_tot_psych_ml = om$omega.tot
   )
 }
+# Bifactor (general + 5 orthogonal group factors) for omega hierarchical:
+xr25 <- items25
+for (k in unlist(keys)) if (startsWith(k, "-")) { v <- sub("-", "", k); xr25[[v]] <- 7 - xr25[[v]] }
+R25 <- cor(xr25, use = "pairwise")
+bif_model <- paste0(
+  "g =~ ", paste(colnames(xr25), collapse = " + "), "\n",
+  paste(sapply(names(keys), function(s) paste0(s, " =~ ", paste(sub("-", "", keys[[s]]), collapse = " + "))),
+        collapse = "\n"))
+bif <- cfa(bif_model, sample.cov = R25, sample.nobs = nrow(xr25), std.lv = TRUE, orthogonal = TRUE)
+std <- lavInspect(bif, "std")
+lam <- std$lambda
+ofs <- omegaFromSem(bif, m = R25, flip = FALSE, plot = FALSE)
+gsum <- sum(lam[, "g"])
+ssum <- sum(colSums(lam[, -1])^2)
+usum <- sum(diag(std$theta))
+out$bifactor <- list(
+  items = colnames(xr25),
+  general = unname(lam[, "g"]),
+  group = unname(rowSums(lam[, -1])),
+  uniquenesses = unname(diag(std$theta)),
+  converged = lavInspect(bif, "converged"),
+  omega_h_model = gsum^2 / (gsum^2 + ssum + usum),
+  omega_total_model = (gsum^2 + ssum) / (gsum^2 + ssum + usum),
+  omega_h_observed = gsum^2 / sum(R25),                      # as psych::omegaFromSem, but
+  omega_total_observed = (sum(R25) - usum) / sum(R25),       # with standardised loadings
+  # psych::omegaFromSem itself takes lavaan's unstandardised loadings, which (ML rescales
+  # sample.cov by (n-1)/n) are sqrt((n-1)/n) times the standardised ones:
+  omega_from_sem = ofs$omega,
+  omega_tot_from_sem = ofs$omega.tot
+)
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE),
            "tests/results/psych_reliability.json")
