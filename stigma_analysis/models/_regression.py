@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import warnings
@@ -210,19 +211,29 @@ def fit_model(
         "mixed": _fit_mixed,
         "gee": _fit_gee,
     }[family]
-    return fitter(
-        df,
-        formula,
-        groups=groups,
-        re_formula=re_formula,
-        weights=weights,
-        cluster=cluster,
-        cov_type=cov,
-        gee_cov=gee_cov,
-        gee_family=gee_family,
-        time=time,
-        ci_level=ci_level,
-    )
+    # statsmodels computes some statistics lazily (llf, conf_int, ...): warnings raised while
+    # tabulating are caught here too, so none escapes as a Python warning
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        result = fitter(
+            df,
+            formula,
+            groups=groups,
+            re_formula=re_formula,
+            weights=weights,
+            cluster=cluster,
+            cov_type=cov,
+            gee_cov=gee_cov,
+            gee_family=gee_family,
+            time=time,
+            ci_level=ci_level,
+        )
+    late = tuple(w for w in plain_warnings(rec) if w not in result.warnings)
+    if not late:
+        return result
+    all_msgs = result.warnings + late
+    summary = result.summary.assign(n_warnings=len(all_msgs))
+    return dataclasses.replace(result, warnings=all_msgs, summary=summary)
 
 
 def _fit_kwargs(df: pd.DataFrame, cov_type: str, cluster: str | None) -> dict[str, Any]:

@@ -178,6 +178,11 @@ _PLAIN = (
         "is infinite in principle.",
     ),
     (
+        re.compile(r"overflow encountered|divide by zero|invalid value encountered", re.I),
+        "Numerical overflow while fitting (often perfect separation or predictors on very "
+        "different scales); check the estimates and standard errors.",
+    ),
+    (
         re.compile(
             r"gradient optimization failed|retrying mle|did not converge|failed to converge", re.I
         ),
@@ -190,6 +195,9 @@ def plain_warnings(records: Iterable[warnings.WarningMessage]) -> list[str]:
     """Translate captured warnings into plain-language messages (deduplicated, order kept)."""
     out: list[str] = []
     for rec in records:
+        # deprecations inside statsmodels/pandas say nothing about the user's model
+        if issubclass(rec.category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)):
+            continue
         msg = str(rec.message).strip().splitlines()[0] if str(rec.message).strip() else ""
         text = None
         for pattern, plain in _PLAIN:

@@ -307,3 +307,12 @@ def test_every_model_of_the_example_study_fits() -> None:
     for res in out.values():
         assert bool(res.summary["converged"].iloc[0])
         assert res.coefficients["se"].notna().all()
+
+
+def test_perfect_separation_is_reported_not_warned() -> None:
+    # warnings raised while statsmodels tabulates lazily (llf, ...) must not escape either
+    x = np.random.default_rng(1).normal(size=100)
+    d = pd.DataFrame({"x": x, "y": (x > 0).astype(int)})
+    res = fit_model(d, "y ~ x", family="binomial")
+    assert any("separation" in w for w in res.warnings)
+    assert res.summary["n_warnings"].iloc[0] == len(res.warnings)
