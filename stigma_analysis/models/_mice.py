@@ -111,7 +111,7 @@ def _draw_multinomial(
     """Penalised multinomial logit by batched Newton steps; returns (theta_hat, theta_star).
 
     theta has shape (m, P, K-1) (first level is the reference). A ridge of 1e-3 × diag(X'X)/4 on
-    the slopes keeps the fit finite under separation (mice augments the data for the same reason).
+    all coefficients keeps the fit finite under separation (mice augments the data for the same reason).
     theta_star is drawn from the normal approximation N(theta_hat, H⁻¹) so the imputations carry
     parameter uncertainty.
     """
@@ -120,7 +120,9 @@ def _draw_multinomial(
     Y = (codes_obs[:, None] == np.arange(1, K)).astype(float)  # (n_obs, k1)
     th = np.zeros((m, P, k1)) if theta is None else theta.copy()
     pen_diag = 1e-3 * np.einsum("mnp,mnp->mp", X_obs, X_obs) / 4
-    pen_diag[:, 0] = 0.0
+    # the intercept gets the same weak ridge (it keeps H invertible when a factor level is
+    # perfectly predicted, as in tiny data sets), plus an absolute floor
+    pen_diag += 1e-8
     pen = np.zeros((m, k1 * P))
     for k in range(k1):
         pen[:, k * P : (k + 1) * P] = pen_diag
@@ -144,6 +146,10 @@ def _draw_multinomial(
                 H[:, b * P : (b + 1) * P, a * P : (a + 1) * P] = blk
         H[:, np.arange(k1 * P), np.arange(k1 * P)] += pen
         step = np.linalg.solve(H, g_vec[:, :, None])[:, :, 0]
+        # damp very large Newton steps (the penalised likelihood is concave, but far from the
+        # optimum a full step can overshoot into overflow)
+        big = np.max(np.abs(step), axis=1, keepdims=True)
+        step = step * np.minimum(1.0, 5.0 / np.maximum(big, 1e-300))
         th = th + step.reshape(m, k1, P).transpose(0, 2, 1)
         if np.max(np.abs(step)) < 1e-7:
             break

@@ -198,3 +198,17 @@ def test_compare_complete_case(mice_data: pd.DataFrame) -> None:
     assert set(out.loc[out.method == "complete_case", "n"]) == {n_cc}
     assert set(out.loc[out.method == "multiple_imputation", "n"]) == {len(mice_data)}
     assert out.loc[out.method == "complete_case", "fmi"].isna().all()
+
+
+def test_impute_tiny_data_with_separated_factor() -> None:
+    # a factor perfectly predicted by the other columns must not make the Newton steps fail
+    t = pd.DataFrame(
+        {
+            "a": [1, 2, np.nan, 4, 5, 6.0],
+            "b": ["x", "y", "x", None, "y", "x"],
+            "c": [1, np.nan, 3, 4, 5, 6],
+        }
+    )
+    imp = impute(t, m=3, n_iter=2, seed=1)
+    assert set(imp.values["b"].ravel()) <= {"x", "y"}
+    assert not imp.complete(2).isna().any().any()
