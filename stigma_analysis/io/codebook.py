@@ -457,8 +457,20 @@ def _describe_rows(survey: Survey) -> list[dict[str, Any]]:
 def describe_records(survey: Survey) -> list[dict[str, Any]]:
     """:func:`describe` as JSON-serialisable records (the ``describe --json`` objects).
 
-    Codes become string keys (``"97"``, ``"1.5"``, ``"Z"``); open range ends (SPSS ``LOWEST`` /
-    ``HIGHEST``) become ``null``.
+    Parameters
+    ----------
+    survey : Survey
+        The survey.
+
+    Returns
+    -------
+    list of dict
+        One dict per variable with the keys of :func:`describe` (FORMATS.md): ``name``,
+        ``label``, ``type``, ``measure``, ``format``, ``value_labels`` (code → label),
+        ``missing_codes``, ``missing_ranges`` (``[low, high]`` lists), ``n_valid``,
+        ``n_missing``, ``n_missing_by_code`` (code → count). Codes become string keys
+        (``"97"``, ``"1.5"``, ``"Z"``) and integral numbers ints; open range ends (SPSS
+        ``LOWEST`` / ``HIGHEST``) become ``null``. ``json.dumps(..., allow_nan=False)`` works.
     """
     out = []
     for rec in _describe_rows(survey):
