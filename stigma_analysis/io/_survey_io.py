@@ -102,7 +102,7 @@ def read_survey(
     disabled; user-missing cells are then set to NaN here and recorded sparsely (row positions
     and codes) in ``codebook.missing_cells``.
 
-    Checked against: the owning test suites of the 60 SPSS files in ``shared/data/spss``
+    Checked against: the owning test suites of the 54 SPSS files in ``shared/data/spss``
     (haven, pyreadstat, R foreign, PSPP, ReadStat.jl, readspss, savReaderWriter, spss_sav).
     """
     p = Path(path)

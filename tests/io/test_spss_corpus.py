@@ -44,8 +44,8 @@ def read(base: Path, rel: str, **kwargs):
 
 
 def test_corpus_is_present_and_complete(shared_spss: Path) -> None:
-    # 53 data files in the manifest; a missing one would silently shrink the parametrisation
-    assert len(ALL_FILES) >= 50
+    # 54 data files in the manifest; a missing one would silently shrink the parametrisation
+    assert len(ALL_FILES) == 54
 
 
 @pytest.mark.parametrize("rel", ALL_FILES or ["(corpus absent)"])
