@@ -212,3 +212,14 @@ def test_impute_tiny_data_with_separated_factor() -> None:
     imp = impute(t, m=3, n_iter=2, seed=1)
     assert set(imp.values["b"].ravel()) <= {"x", "y"}
     assert not imp.complete(2).isna().any().any()
+
+
+def test_pool_is_invariant_to_the_order_of_imputations() -> None:
+    rng = np.random.default_rng(7)
+    Q, U = rng.normal(size=(8, 3)), rng.uniform(0.1, 0.2, size=(8, 3))
+    order = rng.permutation(8)
+    pd.testing.assert_frame_equal(
+        pool(Q, U, n_obs=200, n_params=3),
+        pool(Q[order], U[order], n_obs=200, n_params=3),
+        rtol=1e-12,
+    )

@@ -316,3 +316,15 @@ def test_perfect_separation_is_reported_not_warned() -> None:
     res = fit_model(d, "y ~ x", family="binomial")
     assert any("separation" in w for w in res.warnings)
     assert res.summary["n_warnings"].iloc[0] == len(res.warnings)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binomial", "mixed"])
+def test_row_order_does_not_matter(sleepstudy: pd.DataFrame, family: str) -> None:
+    d = sleepstudy.assign(slow=(sleepstudy["Reaction"] > 300).astype(int))
+    formula = "slow ~ Days" if family == "binomial" else "Reaction ~ Days"
+    kw = {"groups": "Subject"} if family == "mixed" else {}
+    perm = d.sample(frac=1, random_state=3).reset_index(drop=True)
+    a = fit_model(d, formula, family=family, **kw).coefficients  # type: ignore[arg-type]
+    b = fit_model(perm, formula, family=family, **kw).coefficients  # type: ignore[arg-type]
+    np.testing.assert_allclose(a["estimate"], b["estimate"], rtol=1e-6)
+    np.testing.assert_allclose(a["se"], b["se"], rtol=1e-5)
