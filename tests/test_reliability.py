@@ -52,7 +52,7 @@ def _reversed_block(bfi: pd.DataFrame, scale: str) -> pd.DataFrame:
     return x
 
 
-def _bfi_instrument(total: bool = False) -> Instrument:
+def _bfi_instrument(total: bool = False, **extra: Any) -> Instrument:
     items = [i for s in SCALES for i in REF["scales"][s]["items"]]
     rev = [i for s in SCALES for i in REF["scales"][s]["reverse"]]
     scales: dict[str, Any] = {s: REF["scales"][s]["items"] for s in SCALES}
@@ -65,6 +65,7 @@ def _bfi_instrument(total: bool = False) -> Instrument:
         items=items,
         reverse=rev,
         scales=scales,
+        **extra,
     )
 
 
@@ -158,6 +159,16 @@ def test_scale_scores_match_score_items(bfi: pd.DataFrame) -> None:
         x = _reversed_block(bfi, scale).to_numpy()
         # write.csv keeps 15 significant digits
         np.testing.assert_allclose(np.nanmean(x, axis=1), want[scale], rtol=1e-13)
+
+
+def test_package_scores_match_score_items(bfi: pd.DataFrame) -> None:
+    """stigma_analysis.scoring.score with every answered item counted equals scoreItems."""
+    scoring = pytest.importorskip("stigma_analysis.scoring")
+    inst = _bfi_instrument(min_answered=1, status="validated")
+    got = scoring.score(bfi, inst)
+    want = pd.read_csv(HERE / "results" / "psych_scores.csv")
+    for scale in SCALES:
+        np.testing.assert_allclose(got[f"bfi_{scale}"], want[scale], rtol=1e-13)
 
 
 @pytest.mark.parametrize("scale", SCALES)
@@ -289,6 +300,8 @@ def test_reliability_short_scales() -> None:
     )
     tab = reliability(df, inst)
     assert np.isnan(tab.loc[0, "alpha"])
+    assert tab.loc[0, "estimator"] == "not estimable: alpha needs at least 2 items"
+    assert tab.loc[1, "omega_estimator"].startswith("not estimable: omega needs at least 3")
     assert np.isfinite(tab.loc[1, "alpha"])
     assert np.isnan(tab.loc[1, "omega_total"])
     assert np.isfinite(tab.loc[2, "omega_total"])
@@ -445,6 +458,24 @@ def test_alpha_argument_errors(kwargs: dict[str, Any], exc: type[Exception], mat
     df = pd.DataFrame({"A1": [1.0, 2, 3, 4], "A2": [2.0, 2, 3, 5], "A3": [1.0, 3, 3, 4]})
     with pytest.raises(exc, match=match):
         alpha(df, **kwargs)
+
+
+def test_reliability_reports_a_constant_item_per_scale() -> None:
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame(rng.integers(1, 5, size=(60, 6)).astype(float), columns=list("abcdef"))
+    df["f"] = 2.0
+    inst = Instrument(
+        id="two",
+        name="Two scales",
+        response={"min": 1, "max": 4},
+        items=list("abcdef"),
+        scales={"first": ["a", "b", "c"], "second": ["d", "e", "f"]},
+    )
+    tab = reliability(df, inst)
+    assert np.isfinite(tab.loc[0, "alpha"])
+    assert np.isnan(tab.loc[1, "alpha"])
+    assert "without variance" in tab.loc[1, "estimator"]
+    assert tab.loc[1, "omega_estimator"].startswith("not estimable")
 
 
 def test_alpha_data_errors() -> None:
