@@ -170,7 +170,10 @@ def build_table(
                 if spec is not None:
                     add(g, PSI, j, k, fixed=spec.fixed, label=spec.label)
                 elif j == k:
-                    add(g, PSI, j, j, fixed=1.0 if std_lv else None, label=None)
+                    # std.lv: unit variances, except in later groups once loadings are equal
+                    # (lavaan frees them there, as it frees latent means with equal intercepts)
+                    unit = std_lv and (g == 0 or "loadings" not in group_equal)
+                    add(g, PSI, j, j, fixed=1.0 if unit else None, label=None)
                 elif not orthogonal:
                     add(g, PSI, j, k, fixed=None, label=None)
         for a, va in enumerate(observed):

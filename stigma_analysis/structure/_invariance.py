@@ -68,7 +68,9 @@ def invariance(
         (+ equal loadings), ``"scalar"`` (+ equal intercepts; latent means free in all but the
         first group) and ``"strict"`` (+ equal residual variances), as lavaan's ``group.equal``.
     std_lv : bool
-        Identify factors by unit variance (only meaningful for the configural level).
+        Identify factors by unit variance instead of marker loadings; as lavaan, the latent
+        variances are then freed in all but the first group once loadings are equal (the fit
+        is the same either way).
     return_fits : bool
         Also return the :class:`CFAResult` of each level, keyed by level.
 
