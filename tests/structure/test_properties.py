@@ -34,10 +34,12 @@ def test_ml_fit_is_invariant_to_item_rescaling(scale: list[float], shift: list[f
     moved = hs.copy()
     moved[ITEMS] = moved[ITEMS] * np.array(scale) + np.array(shift)
     res = cfa(moved, HS_MODEL)
+    # equal up to the optimiser's stopping point (Newton decrement < 1e-16: parameters to ~1e-8,
+    # quantities that depend on them to first order, such as SRMR, to ~1e-7)
     for key in ("chisq", "cfi", "tli", "rmsea", "srmr"):
-        np.testing.assert_allclose(res.fit[key], base.fit[key], rtol=1e-7, err_msg=key)
+        np.testing.assert_allclose(res.fit[key], base.fit[key], rtol=1e-6, err_msg=key)
     np.testing.assert_allclose(
-        res.loadings["std_estimate"], base.loadings["std_estimate"], rtol=1e-6
+        res.loadings["std_estimate"], base.loadings["std_estimate"], rtol=1e-5
     )
 
 
