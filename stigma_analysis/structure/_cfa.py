@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -14,6 +13,7 @@ import pandas as pd
 
 from ._engine import ALPHA, GROUP_EQUAL, LAMBDA, NU, PSI, THETA, Engine, FloatArray, build_table
 from ._syntax import ModelTerm, parse_model
+from ._threads import _single_thread
 from ._warnings import ImproperSolutionWarning, NonConvergenceWarning, SmallSampleWarning
 
 if TYPE_CHECKING:
@@ -568,16 +568,6 @@ def _result(
         small_sample=small,
         problems=tuple(problems),
     )
-
-
-def _single_thread() -> AbstractContextManager[object]:
-    """Limit BLAS to one thread while fitting: the matrices are small, and on a busy machine
-    OpenBLAS threads contend (a 300 x 300 solve then takes 25 times longer)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn / pingouin
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _fit_measures(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ._engine import FloatArray
 from ._rotation import oblimin, varimax
+from ._threads import _single_thread
 from ._warnings import ImproperSolutionWarning, NonConvergenceWarning
 
 __all__ = [
@@ -453,15 +454,16 @@ def efa(
     smc = 1 - 1 / np.diag(np.linalg.inv(R))
     start = np.clip(1 - smc, 0.005, 1)
     fun = _minres_obj if method == "minres" else _ml_obj
-    res = optimize.minimize(
-        fun,
-        start,
-        args=(R, k),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(0.005, 1.0)] * p,
-        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000},
-    )
+    with _single_thread():
+        res = optimize.minimize(
+            fun,
+            start,
+            args=(R, k),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.005, 1.0)] * p,
+            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000},
+        )
     psi = np.asarray(res.x)
     converged = bool(res.success)
     A = _loadings(psi, R, k, method)
