@@ -194,6 +194,37 @@ def _normalise_group_equal(group_equal: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _partial_keys(
+    partial: Iterable[str], observed: list[str], factors: list[str]
+) -> frozenset[tuple[int, int, int]]:
+    """lavaan ``group.partial`` strings ("f =~ x", "x ~1", "x ~~ x") → parameter-table keys."""
+    oi = {v: i for i, v in enumerate(observed)}
+    fi = {v: i for i, v in enumerate(factors)}
+    keys = set()
+    for raw in partial:
+        text = str(raw).replace(" ", "")
+        key: tuple[int, int, int] | None = None
+        if "=~" in text:
+            f, x = text.split("=~", 1)
+            if f in fi and x in oi:
+                key = (LAMBDA, oi[x], fi[f])
+        elif "~~" in text:
+            a, b = text.split("~~", 1)
+            if a in oi and b in oi:
+                key = (THETA, max(oi[a], oi[b]), min(oi[a], oi[b]))
+            elif a in fi and b in fi:
+                key = (PSI, max(fi[a], fi[b]), min(fi[a], fi[b]))
+        elif text.endswith("~1") and text[:-2] in oi:
+            key = (NU, oi[text[:-2]], 0)
+        if key is None:
+            raise ValueError(
+                f"group_partial entry {raw!r} names no loading ('f =~ x'), intercept ('x ~1') "
+                "or (residual) variance / covariance ('x ~~ x') of this model"
+            )
+        keys.add(key)
+    return frozenset(keys)
+
+
 def _prepare(
     data: pd.DataFrame, observed: list[str], group: str | None
 ) -> tuple[list[str], list[np.ndarray], int]:
@@ -281,6 +312,7 @@ def cfa(
     group: str | None = None,
     estimator: Literal["ML", "DWLS"] = "ML",
     group_equal: Iterable[str] = (),
+    group_partial: Iterable[str] = (),
     std_lv: bool = False,
     meanstructure: bool | None = None,
     orthogonal: bool = False,
@@ -310,8 +342,12 @@ def cfa(
         Parameters constrained equal across groups, as lavaan's ``group.equal``: ``"loadings"``,
         ``"intercepts"`` (latent means are then freed in all but the first group),
         ``"residuals"``, ``"residual_covariances"``, ``"lv_variances"``, ``"lv_covariances"``.
+    group_partial : iterable of str
+        Parameters exempted from ``group_equal`` (partial invariance), as lavaan's
+        ``group.partial``: ``"visual =~ x2"``, ``"x3 ~1"``, ``"x1 ~~ x1"``.
     std_lv : bool
-        Identify factors by unit variance instead of a unit first loading (lavaan ``std.lv``).
+        Identify factors by unit variance instead of a unit first loading (lavaan ``std.lv``);
+        with equal loadings the latent variances of later groups are free, as in lavaan.
     meanstructure : bool, optional
         Default: True with ``group``, False otherwise (as lavaan).
     orthogonal : bool
@@ -380,6 +416,7 @@ def cfa(
         group_equal=ge,
         orthogonal=orthogonal,
         free_residual_variances=not ordinal,
+        group_partial=_partial_keys(group_partial, observed, factors),
     )
     p = len(observed)
     ns = np.array([x.shape[0] for x in Xs], dtype=np.float64)

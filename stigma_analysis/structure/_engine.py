@@ -90,6 +90,7 @@ def build_table(
     group_equal: tuple[str, ...],
     orthogonal: bool = False,
     free_residual_variances: bool = True,
+    group_partial: frozenset[tuple[int, int, int]] = frozenset(),
 ) -> Table:
     """Build lavaan's default CFA parameter table (auto.fix.first / std.lv, auto.cov.lv.x).
 
@@ -110,6 +111,8 @@ def build_table(
     }
 
     def constrained(mat: int, r: int, c: int) -> bool:
+        if (mat, r, c) in group_partial:
+            return False
         for ge in group_equal:
             if mat not in equal_mats[ge]:
                 continue

@@ -51,6 +51,7 @@ def invariance(
     group: str,
     levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
     std_lv: bool = False,
+    group_partial: Sequence[str] = (),
     return_fits: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, Any]]:
     """Test configural, metric, scalar and strict measurement invariance across groups.
@@ -71,6 +72,9 @@ def invariance(
         Identify factors by unit variance instead of marker loadings; as lavaan, the latent
         variances are then freed in all but the first group once loadings are equal (the fit
         is the same either way).
+    group_partial : sequence of str
+        Parameters left free across groups at every level that would constrain them (partial
+        invariance, lavaan's ``group.partial``), e.g. ``("x3 ~1", "x7 ~1")``.
     return_fits : bool
         Also return the :class:`CFAResult` of each level, keyed by level.
 
@@ -110,12 +114,23 @@ def invariance(
         raise ValueError(f"levels must be among {tuple(LEVELS)}, got {bad}")
     if len(set(levels)) != len(levels):
         raise ValueError(f"levels repeat a level: {levels}")
+    if not isinstance(data, pd.DataFrame) or group not in data.columns:
+        raise ValueError(f"group must name a column of data, got {group!r}")
+    if data[group].nunique(dropna=True) < 2:
+        raise ValueError(f"invariance needs at least two groups; column {group!r} has fewer")
     fits: dict[str, Any] = {}
     problems: list[tuple[str, type[Warning]]] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for lv in levels:
-            fits[lv] = cfa(data, model, group=group, group_equal=LEVELS[lv], std_lv=std_lv)
+            fits[lv] = cfa(
+                data,
+                model,
+                group=group,
+                group_equal=LEVELS[lv],
+                group_partial=group_partial if LEVELS[lv] else (),
+                std_lv=std_lv,
+            )
     seen: set[type[Warning]] = set()
     for w in caught:
         # one warning per kind: the same small group recurs at every level

@@ -39,6 +39,9 @@ model_mods <- "visual =~ x1 + a*x2 + a*x3
                x7 ~~ x8
                visual ~~ 0*speed"
 fit_mods <- cfa(model_mods, data = HS)
+# partial scalar invariance (lavaan tutorial): intercepts of x3 and x7 free across schools
+fit_partial <- cfa(model, data = HS, group = "school", group.equal = c("loadings", "intercepts"),
+                   group.partial = c("x3~1", "x7~1"))
 
 out <- list(
   versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
@@ -46,7 +49,9 @@ out <- list(
   single_stdlv = list(fit = fm(fit_stdlv), estimates = tidy_pe(fit_stdlv)),
   single_modifiers = list(model = model_mods, fit = fm(fit_mods), estimates = tidy_pe(fit_mods)),
   multigroup = lapply(fit_mg, function(f) list(fit = fm(f), estimates = tidy_pe(f))),
-  lrt = lrt
+  lrt = lrt,
+  partial_scalar = list(fit = fm(fit_partial), estimates = tidy_pe(fit_partial))
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE),
            "tests/results/lavaan_hs.json")
+

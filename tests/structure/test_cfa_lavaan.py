@@ -132,3 +132,35 @@ def test_invariance_subset_of_levels(hs: pd.DataFrame) -> None:
     tab = invariance(hs, HS_MODEL, group="school", levels=("metric", "scalar"))
     assert tab["level"].tolist() == ["metric", "scalar"]
     np.testing.assert_allclose(tab.loc[1, "delta_chisq"], REF["lrt"][2]["delta_chisq"], rtol=1e-5)
+
+
+def test_partial_scalar_invariance_matches_lavaan(hs: pd.DataFrame) -> None:
+    ref = REF["partial_scalar"]
+    res = cfa(
+        hs,
+        HS_MODEL,
+        group="school",
+        group_equal=("loadings", "intercepts"),
+        group_partial=("x3 ~1", "x7~1"),
+    )
+    _check_fit(res, ref["fit"])
+    m = _merge(res, ref["estimates"])
+    np.testing.assert_allclose(m["estimate"], m["est"], rtol=PARAM_RTOL, atol=1e-8)
+    tab = invariance(
+        hs, HS_MODEL, group="school", levels=("metric", "scalar"), group_partial=["x3~1", "x7~1"]
+    )
+    np.testing.assert_allclose(tab.loc[1, "chisq"], ref["fit"]["chisq"], rtol=FIT_RTOL)
+    np.testing.assert_allclose(tab.loc[1, "delta_df"], 4)
+
+
+@pytest.mark.parametrize("bad", ["visual =~ x9x", "x3 ~ 1x", "speed ~1", "textual ~~ x4"])
+def test_group_partial_errors(hs: pd.DataFrame, bad: str) -> None:
+    with pytest.raises(ValueError, match="group_partial entry"):
+        cfa(hs, HS_MODEL, group="school", group_equal=("loadings",), group_partial=[bad])
+
+
+def test_invariance_needs_two_groups(hs: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="at least two groups"):
+        invariance(hs.assign(one=1), HS_MODEL, group="one")
+    with pytest.raises(ValueError, match="group must name a column"):
+        invariance(hs, HS_MODEL, group="site")
