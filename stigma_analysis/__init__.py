@@ -53,6 +53,12 @@ _LAZY: dict[str, str] = {
     "moderation": "stigma_analysis.models",
     "impute": "stigma_analysis.models",
     "pool": "stigma_analysis.models",
+    "fit_imputed": "stigma_analysis.models",
+    "compare_complete_case": "stigma_analysis.models",
+    "ModelResult": "stigma_analysis.models",
+    "Imputation": "stigma_analysis.models",
+    "describe": "stigma_analysis.io",
+    "atomic_write": "stigma_analysis.io",
     # privacy
     "disclose": "stigma_analysis.privacy",
     "scan_pii": "stigma_analysis.privacy",

@@ -543,6 +543,14 @@ def load_study(path: str | Path) -> Study:
     data = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
     missing = pd.concat(missing_parts, ignore_index=True) if missing_parts else _empty_missing()
 
+    # coded group columns read from SPSS as floats (1.0, 2.0): whole numbers without gaps become
+    # integers, so model terms read C(site)[T.2] and tables show 2, not 2.0
+    for col in spec.groups:
+        if col in data.columns and pd.api.types.is_float_dtype(data[col]):
+            v = data[col].to_numpy()
+            if not np.isnan(v).any() and np.array_equal(v, np.round(v)):
+                data[col] = v.astype(np.int64)
+
     if spec.privacy.pseudonymize:
         from stigma_analysis.privacy import load_key, pseudonymize
 
