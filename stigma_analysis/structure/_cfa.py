@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._engine import ALPHA, GROUP_EQUAL, LAMBDA, NU, PSI, THETA, Engine, FloatArray, build_table
+from ._fiml import Pattern, baseline_logl, em_h1, pattern_logl, patterns_of
 from ._syntax import ModelTerm, parse_model
 from ._threads import _single_thread
 from ._warnings import ImproperSolutionWarning, NonConvergenceWarning, SmallSampleWarning
@@ -226,7 +227,7 @@ def _partial_keys(
 
 
 def _prepare(
-    data: pd.DataFrame, observed: list[str], group: str | None
+    data: pd.DataFrame, observed: list[str], group: str | None, *, listwise: bool = True
 ) -> tuple[list[str], list[np.ndarray], int]:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -235,7 +236,12 @@ def _prepare(
     if missing:
         raise ValueError(f"data has no column(s) {missing} named in the model or group")
     sub = data[needed]
-    complete = sub.notna().all(axis=1)
+    if listwise:
+        complete = sub.notna().all(axis=1)
+    else:  # FIML: keep every row with a group and at least one answered item
+        complete = sub[observed].notna().any(axis=1)
+        if group is not None:
+            complete &= sub[group].notna()
     dropped = int((~complete).sum())
     sub = sub.loc[complete]
     try:
@@ -313,6 +319,7 @@ def cfa(
     estimator: Literal["ML", "DWLS"] = "ML",
     group_equal: Iterable[str] = (),
     group_partial: Iterable[str] = (),
+    missing: Literal["listwise", "fiml"] = "listwise",
     std_lv: bool = False,
     meanstructure: bool | None = None,
     orthogonal: bool = False,
@@ -345,6 +352,11 @@ def cfa(
     group_partial : iterable of str
         Parameters exempted from ``group_equal`` (partial invariance), as lavaan's
         ``group.partial``: ``"visual =~ x2"``, ``"x3 ~1"``, ``"x1 ~~ x1"``.
+    missing : {"listwise", "fiml"}
+        ``"listwise"`` drops rows with any missing item (lavaan's default). ``"fiml"``:
+        full-information ML over all rows with at least one item answered, as lavaan's
+        ``missing = "ml"`` (mean structure; H1 model by EM; standard errors from the observed
+        information). ML only.
     std_lv : bool
         Identify factors by unit variance instead of a unit first loading (lavaan ``std.lv``);
         with equal loadings the latent variances of later groups are free, as in lavaan.
@@ -395,14 +407,20 @@ def cfa(
             "estimator='DWLS' (ordinal items) supports single-group models only; multi-group "
             "ordinal invariance (threshold constraints) is not implemented: use group=None"
         )
+    if missing not in ("listwise", "fiml"):
+        raise ValueError(f"missing must be 'listwise' or 'fiml', got {missing!r}")
+    if missing == "fiml" and estimator != "ML":
+        raise ValueError("missing='fiml' needs estimator='ML'")
     ge = _normalise_group_equal(group_equal)
     terms = parse_model(model)
     observed, factors = _variables(terms)
-    labels, Xs, dropped = _prepare(data, observed, group)
+    labels, Xs, dropped = _prepare(data, observed, group, listwise=missing == "listwise")
     G = len(labels)
     if group is None and ge:
         raise ValueError("group_equal needs a group column (group=...)")
     ms = (group is not None) if meanstructure is None else bool(meanstructure)
+    if missing == "fiml":
+        ms = True
     ordinal = estimator == "DWLS"
     if ordinal:
         ms = False
@@ -471,8 +489,17 @@ def cfa(
             converged=converged, iterations=iterations, message=message, problems=problems,
             small=bool(small), warn=warn,
         )  # fmt: skip
-    S = [np.cov(x, rowvar=False, bias=True) for x in Xs]
-    M = [x.mean(axis=0) for x in Xs]
+    pats: list[list[Pattern]] | None = None
+    if missing == "fiml":
+        pats = [patterns_of(x) for x in Xs]
+        h1 = [em_h1(pt, p) for pt in pats]
+        if not all(ok for _, _, ok in h1):
+            problems.append("the EM algorithm for the unrestricted (H1) model did not converge")
+        S = [sig for _, sig, _ in h1]
+        M = [mu for mu, _, _ in h1]
+    else:
+        S = [np.cov(x, rowvar=False, bias=True) for x in Xs]
+        M = [x.mean(axis=0) for x in Xs]
     for lab, cov in zip(labels, S, strict=True):
         const = [observed[i] for i in np.flatnonzero(np.diag(cov) <= 0)]
         if const:
@@ -482,7 +509,7 @@ def cfa(
                 f"the covariance matrix of the items in group {lab} is singular (an item is a "
                 "linear combination of others, or there are too few cases)"
             )
-    eng = Engine(table=table, S=S, M=M, n=ns)
+    eng = Engine(table=table, S=S, M=M, n=ns, patterns=pats)
     with _single_thread():
         theta, converged, iterations, message = eng.fit(eng.start(), max_iter=max_iter)
     if not converged:
@@ -499,15 +526,23 @@ def cfa(
         sign, logdet = np.linalg.slogdet(sigma)
         W = np.linalg.inv(sigma) if sign > 0 else np.full_like(sigma, np.nan)
         d = M[g] - mu
-        logl += -ns[g] / 2 * (p * math.log(2 * math.pi) + logdet + np.sum(S[g] * W) + d @ W @ d)
-        logl_h1 += -ns[g] / 2 * (p * math.log(2 * math.pi) + eng.logdet_s[g] + p)
+        if pats is None:
+            c = p * math.log(2 * math.pi)
+            logl += -ns[g] / 2 * (c + logdet + np.sum(S[g] * W) + d @ W @ d)
+            logl_h1 += -ns[g] / 2 * (c + eng.logdet_s[g] + p)
+            base += ns[g] * (float(np.sum(np.log(np.diag(S[g])))) - eng.logdet_s[g])
+        else:  # FIML: pattern-wise likelihoods; H1 by EM; baseline from available cases
+            lh1 = pattern_logl(pats[g], M[g], S[g])
+            logl += pattern_logl(pats[g], mu, sigma)
+            logl_h1 += lh1
+            base += 2.0 * (lh1 - baseline_logl(pats[g], p))
+        # SRMR (Bentler): residuals standardised by the (H1) sample SDs
         sd = np.sqrt(np.diag(S[g]))
         R = (S[g] - sigma) / np.outer(sd, sd)
         ssq = float(np.sum(R[np.tril_indices(p)] ** 2))
         if ms:
             ssq += float(np.sum((d / sd) ** 2))
         srmr_g[g] = math.sqrt(ssq / moments)
-        base += ns[g] * (float(np.sum(np.log(np.diag(S[g])))) - eng.logdet_s[g])
     chisq = 2.0 * (logl_h1 - logl)
     df_b = G * p * (p - 1) / 2
     fit = _fit_measures(
@@ -522,16 +557,16 @@ def cfa(
         srmr=float(ns @ srmr_g) / N,
     )
     if not converged:
-        fit = {
-            k: (v if k in {"df", "npar", "ntotal", "baseline_chisq", "baseline_df"} else np.nan)
-            for k, v in fit.items()
-        }
+        fit = {k: (v if k in _KEEP else np.nan) for k, v in fit.items()}
 
-    # --- standard errors
+    # --- standard errors: expected information (complete data) or observed (FIML, as lavaan)
     se = np.full(npar, np.nan)
     if converged:
         with _single_thread():
-            _, info = eng.gradient_information(theta)
+            if pats is None:
+                _, info = eng.gradient_information(theta)
+            else:
+                info = eng._hessian(theta) / 2.0
         try:
             vcov = np.linalg.inv(info * N)
             se = np.sqrt(np.clip(np.diag(vcov), 0, None))

@@ -205,6 +205,9 @@ class Engine:
     S: list[FloatArray]  # biased (divisor n) covariance matrices
     M: list[FloatArray]  # means
     n: FloatArray  # group sizes
+    # full-information ML: per group, the missing-data patterns (observed columns, n, mean,
+    # covariance); S and M then hold the EM (H1) estimates and serve start values and SRMR
+    patterns: list[list[tuple[NDArray[np.int64], float, FloatArray, FloatArray]]] | None = None
     arr: dict[str, NDArray[np.int64] | FloatArray] = field(init=False)
     logdet_s: FloatArray = field(init=False)
     _cache: dict[int, tuple[NDArray[np.int64], ...]] = field(init=False)
@@ -260,7 +263,8 @@ class Engine:
         return sigma, mu
 
     def objective(self, theta: FloatArray) -> float:
-        """The weighted ML discrepancy sum_g n_g/N F_g (inf when a Sigma_g is not positive definite)."""
+        """The weighted ML discrepancy sum_g n_g/N F_g (inf when a Sigma_g is not positive
+        definite); with missing-data patterns, -2 logL / N up to a constant."""
         N = self.n.sum()
         total = 0.0
         for g in range(self.table.n_groups):
@@ -269,6 +273,15 @@ class Engine:
                 C = np.linalg.cholesky(sigma)
             except np.linalg.LinAlgError:
                 return np.inf
+            if self.patterns is not None:
+                for o, n_p, m_p, S_p in self.patterns[g]:
+                    so = sigma[np.ix_(o, o)]
+                    Co = np.linalg.cholesky(so)
+                    W = np.linalg.inv(so)
+                    d = m_p - mu[o]
+                    logdet = 2.0 * np.log(np.diag(Co)).sum()
+                    total += n_p / N * (logdet + np.sum(S_p * W) + d @ W @ d)
+                continue
             logdet = 2.0 * np.log(np.diag(C)).sum()
             W = np.linalg.inv(sigma)
             d = self.M[g] - mu
@@ -355,10 +368,15 @@ class Engine:
                 W = np.linalg.inv(sigma)
             except np.linalg.LinAlgError:
                 return np.full(q, np.nan), info
+            J, Jm, u = self.jacobian(theta, g)
+            if self.patterns is not None:
+                self._fiml_terms(
+                    sigma=sigma, mu=mu, g=g, J=J, Jm=Jm, u=u, grad=grad, info=info, N=N
+                )
+                continue
             d = self.M[g] - mu
             Wd = W @ d
             G = W - W @ (self.S[g] + np.outer(d, d)) @ W
-            J, Jm, u = self.jacobian(theta, g)
             w = self.n[g] / N
             Jf = J.reshape(len(u), p * p)
             grad[u] += w * (Jf @ G.ravel() - 2.0 * Jm @ Wd)
@@ -367,6 +385,39 @@ class Engine:
             WJW = (W[None] @ J @ W[None]).reshape(len(u), p * p)
             info[np.ix_(u, u)] += w * (0.5 * Jf @ WJW.T + Jm @ W @ Jm.T)
         return grad, info
+
+    def _fiml_terms(
+        self,
+        *,
+        sigma: FloatArray,
+        mu: FloatArray,
+        g: int,
+        J: FloatArray,
+        Jm: FloatArray,
+        u: NDArray[np.int64],
+        grad: FloatArray,
+        info: FloatArray,
+        N: float,
+    ) -> None:
+        """Add group g's pattern-wise gradient (and expected information) in place."""
+        if self.patterns is None:
+            return
+        p = self.p
+        G = np.zeros((p, p))
+        gm = np.zeros(p)
+        for o, n_p, m_p, S_p in self.patterns[g]:
+            W = np.linalg.inv(sigma[np.ix_(o, o)])
+            d = m_p - mu[o]
+            G[np.ix_(o, o)] += n_p / N * (W - W @ (S_p + np.outer(d, d)) @ W)
+            gm[o] += n_p / N * (-2.0 * W @ d)
+            if info.size:
+                Jo = J[:, o][:, :, o]
+                k = len(o)
+                Jof = Jo.reshape(len(u), k * k)
+                WJW = (W[None] @ Jo @ W[None]).reshape(len(u), k * k)
+                Jmo = Jm[:, o]
+                info[np.ix_(u, u)] += n_p / N * (0.5 * Jof @ WJW.T + Jmo @ W @ Jmo.T)
+        grad[u] += J.reshape(len(u), p * p) @ G.ravel() + Jm @ gm
 
     def fit(
         self, theta0: FloatArray, *, max_iter: int = 1000, tol: float = 1e-16

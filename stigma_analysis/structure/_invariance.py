@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,7 @@ def invariance(
     levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
     std_lv: bool = False,
     group_partial: Sequence[str] = (),
+    missing: Literal["listwise", "fiml"] = "listwise",
     return_fits: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, Any]]:
     """Test configural, metric, scalar and strict measurement invariance across groups.
@@ -75,6 +76,8 @@ def invariance(
     group_partial : sequence of str
         Parameters left free across groups at every level that would constrain them (partial
         invariance, lavaan's ``group.partial``), e.g. ``("x3 ~1", "x7 ~1")``.
+    missing : {"listwise", "fiml"}
+        Missing-data handling, as :func:`cfa` (``"fiml"``: lavaan's ``missing = "ml"``).
     return_fits : bool
         Also return the :class:`CFAResult` of each level, keyed by level.
 
@@ -130,6 +133,7 @@ def invariance(
                 group_equal=LEVELS[lv],
                 group_partial=group_partial if LEVELS[lv] else (),
                 std_lv=std_lv,
+                missing=missing,
             )
     seen: set[type[Warning]] = set()
     for w in caught:
