@@ -1,0 +1,918 @@
+"""Tidy results → publication tables (and aggregate figures) for the reports.
+
+Every function here turns results of the package API (a :class:`~stigma_analysis.study.Study`,
+:func:`~stigma_analysis.reliability.reliability`, :func:`~stigma_analysis.structure.cfa`,
+:func:`~stigma_analysis.models.fit_models`, the evaluation functions) into the aggregate tables
+the documents in ``analysis/`` show. None of them publishes anything: every table still goes
+through ``study.disclosure_policy().disclose(...)`` before display, and the figures here are
+drawn from tables that have already passed it (:func:`numeric` turns the disclosed display
+table back into numbers, hidden cells as NaN). Nothing here reads or returns respondent-level
+rows.
+
+Study-dependent choices are derived from the instrument definitions, never hard-wired:
+
+- :func:`primary_scale` - the scale a report leads with (the first scale with cut-offs, else
+  ``total``, else the first scale);
+- :func:`higher_is_better` - the direction of improvement (from the construct and the
+  instrument's ``response.high_means``);
+- :func:`plain_name`, :func:`short_name` - names for programme staff and for tables.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from stigma_analysis.instruments import Instrument
+    from stigma_analysis.study import BoundInstrument, Study
+
+__all__ = [
+    "alpha_by_wave",
+    "captured_warnings",
+    "cfa_table",
+    "change_counts",
+    "ci_column",
+    "correlation_table",
+    "cutoff_table",
+    "disclose_blocks",
+    "figure_label",
+    "format_p",
+    "group_means",
+    "higher_is_better",
+    "instrument_table",
+    "invariance_table",
+    "missing_table",
+    "model_table",
+    "numeric",
+    "plain_name",
+    "plot_binned",
+    "plot_means",
+    "primary_scale",
+    "reliability_table",
+    "sample_table",
+    "scale_alpha",
+    "scale_label",
+    "score_bins",
+    "score_column",
+    "short_name",
+    "with_ci",
+    "without_counts",
+]
+
+_NEGATIVE_WORDS = ("symptom", "distress", "lonel", "discriminat", "stigma", "rejection", "worse")
+_PLAIN_NAMES = (
+    ("anxiety", "Anxiety and depression symptoms"),
+    ("trauma", "Trauma symptoms"),
+    ("internalized stigma", "Self-stigma"),
+    ("hiv stigma", "HIV-related stigma"),
+    ("devaluation", "Perceived devaluation and discrimination"),
+    ("everyday discrimination", "Everyday discrimination"),
+    ("social support", "Social support"),
+    ("self-esteem", "Self-esteem"),
+    ("loneliness", "Loneliness"),
+    ("reintegration", "Reintegration"),
+)
+
+
+# ----------------------------------------------------------------------------- naming
+def primary_scale(instrument: Instrument) -> str:
+    """The scale a report leads with: the first scale with cut-offs, else ``total``, else the first."""
+    for scale in instrument.scales:
+        if instrument.cutoffs.get(scale):
+            return str(scale)
+    if "total" in instrument.scales:
+        return "total"
+    return str(next(iter(instrument.scales)))
+
+
+def higher_is_better(instrument: Instrument) -> bool:
+    """Whether a higher score means the person is doing better.
+
+    Self-stigma and social-rejection constructs, and any instrument whose ``high_means`` speaks
+    of symptoms, distress, loneliness, discrimination or stigma, are "lower is better"; an
+    explicit "better" in ``high_means`` wins.
+    """
+    high = (instrument.response.high_means or "").lower()
+    if "better" in high:
+        return True
+    if any(w in high for w in _NEGATIVE_WORDS):
+        return False
+    return instrument.construct not in ("self_stigma", "social_rejection")
+
+
+def short_name(instrument: Instrument) -> str:
+    """``ismi29`` → ``ISMI-29``; other ids with underscores as spaces (``reintegration index``)."""
+    m = re.fullmatch(r"([a-z]+)(\d+)", instrument.id)
+    if m:
+        return f"{m.group(1).upper()}-{m.group(2)}"
+    return instrument.id.replace("_", " ")
+
+
+def plain_name(instrument: Instrument) -> str:
+    """A plain-language name of what an instrument measures (for programme staff)."""
+    name = instrument.name.lower()
+    for key, plain in _PLAIN_NAMES:
+        if key in name:
+            return plain
+    return re.sub(r"\s*\(.*?\)\s*", " ", instrument.name).strip()
+
+
+def scale_label(scale: str) -> str:
+    """``total_excl_sr`` → ``total excl sr``."""
+    return str(scale).replace("_", " ")
+
+
+def figure_label(label: Any) -> str:
+    """The part of a bilingual value label before `` / `` (figures use Latin-script fonts only)."""
+    text = str(label)
+    return text.split(" / ", 1)[0].strip() if " / " in text else text
+
+
+def with_ci(low: Any, high: Any, *, digits: int = 2) -> pd.Series:
+    """``[low, high]`` strings (no-break space after the comma; empty where either end is not a
+    number, e.g. suppressed)."""
+    lows = pd.Series(low).reset_index(drop=True)
+    highs = pd.Series(high).reset_index(drop=True)
+    out = []
+    for lo, hi in zip(lows, highs, strict=True):
+        if _is_number(lo) and _is_number(hi):
+            # a no-break space keeps an interval on one line in a narrow table
+            out.append(f"[{float(lo):.{digits}f},\u00a0{float(hi):.{digits}f}]")
+        else:
+            out.append("")
+    return pd.Series(out, index=pd.Series(low).index if isinstance(low, pd.Series) else None)
+
+
+def _is_number(v: Any) -> bool:
+    return (
+        isinstance(v, int | float | np.integer | np.floating)
+        and not isinstance(v, bool)
+        and math.isfinite(float(v))
+    )
+
+
+def ci_column(
+    table: pd.DataFrame,
+    *,
+    low: str = "ci_low",
+    high: str = "ci_high",
+    name: str = "95% CI",
+    digits: int = 2,
+) -> pd.DataFrame:
+    """Replace the ``low`` and ``high`` columns of a (disclosed) table by one ``[low, high]`` text column."""
+    out = table.copy()
+    at = list(out.columns).index(low)
+    text = with_ci(out[low], out[high], digits=digits)
+    out = out.drop(columns=[low, high])
+    out.insert(at, name, text.to_numpy())
+    return out
+
+
+_HIDDEN = re.compile(r"^(<\d+|n<\d+|\[c\])$")
+
+
+def numeric(table: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A disclosed display table with its hidden cells (``"<5"``, ``"[c]"``, ``"n<5"``) as NaN.
+
+    Only columns whose every value is a number, missing or a suppression marker are converted;
+    text columns (terms, labels) stay as they are.
+    """
+    out = table.copy()
+    for c in columns if columns is not None else list(out.columns):
+        col = out[c]
+        if not (col.dtype == object or pd.api.types.is_string_dtype(col)):
+            continue
+        values = col.to_numpy(dtype=object)
+        ok = all(
+            v is None
+            or (isinstance(v, float) and math.isnan(v))
+            or _is_number(v)
+            or (isinstance(v, str) and _HIDDEN.match(v.strip()) is not None)
+            for v in values
+        )
+        if ok:
+            out[c] = pd.to_numeric(
+                col.where(~col.map(lambda v: isinstance(v, str))), errors="coerce"
+            )
+    return out
+
+
+_SIZES = re.compile(r"\s*\(n = \d+\)")
+
+
+_CODE = re.compile(r"(?<![\d.])(\d+\.\d+|\d+)(?![\d.])")
+
+
+def _name_groups(message: str, labels: dict[Any, str]) -> str:
+    """Group codes (``2.0``) in a message replaced by their value labels."""
+    if not labels:
+        return message
+    by_value = {float(k): v for k, v in labels.items() if _is_number(k)}
+
+    def swap(m: re.Match[str]) -> str:
+        text = m.group(1)
+        if "." not in text:
+            return text
+        return by_value.get(float(text), text)
+
+    return _CODE.sub(swap, message)
+
+
+def without_counts(message: str) -> str:
+    """A warning message with its ``(n = 123)`` group sizes removed (they are not disclosed)."""
+    return _SIZES.sub("", message)
+
+
+@contextmanager
+def captured_warnings() -> Iterator[list[str]]:
+    """Collect the warnings raised in the block as distinct messages (in order), not emitted."""
+    found: list[str] = []
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        try:
+            yield found
+        finally:
+            for r in records:
+                text = str(r.message)
+                if text not in found:
+                    found.append(text)
+
+
+# ----------------------------------------------------------------------------- sample
+def _labelled_groups(study: Study, frame: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
+    out = study.labelled(frame, columns=list(groups))
+    for g in groups:
+        if isinstance(out[g].dtype, pd.CategoricalDtype):
+            out[g] = out[g].cat.remove_unused_categories()
+    return out
+
+
+def sample_table(study: Study, *, groups: Sequence[str] | None = None) -> pd.DataFrame:
+    """Respondents per wave by group (a cross-tabulation with a ``Total`` row).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the group columns (by their value labels) plus a last ``Total`` row; one integer
+        column per wave (``wave 1`` ...). Without group columns one ``Total`` row.
+    """
+    groups = list(study.spec.groups if groups is None else groups)
+    data = study.data[[study.id, study.wave, *groups]].drop_duplicates([study.id, study.wave])
+    columns = {w: f"{study.wave} {w}" for w in study.waves}
+    if not groups:
+        counts = data.groupby(study.wave)[study.id].nunique()
+        out = pd.DataFrame([counts.to_numpy()], columns=[columns[w] for w in counts.index])
+        out.index = pd.Index(["Total"], name="")
+        return out.astype("int64")
+    lab = _labelled_groups(study, data, groups)
+    table = pd.crosstab([lab[g] for g in groups], lab[study.wave])
+    table.columns = [columns[int(w)] for w in table.columns]
+    total = pd.DataFrame(
+        [table.sum(axis=0).to_numpy()],
+        columns=table.columns,
+        index=pd.MultiIndex.from_tuples([("Total",) + ("",) * (len(groups) - 1)], names=groups)
+        if len(groups) > 1
+        else pd.Index(["Total"], name=groups[0]),
+    )
+    if len(groups) > 1:
+        table.index = pd.MultiIndex.from_tuples(
+            [tuple(str(v) for v in k) for k in table.index], names=groups
+        )
+    else:
+        table.index = pd.Index([str(v) for v in table.index], name=groups[0])
+    return pd.concat([table, total]).astype("int64")
+
+
+def missing_table(study: Study) -> pd.DataFrame:
+    """Missing answers by instrument and reason (rows) and wave (columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``instrument, reason``; per wave two integer columns ``wave w: answers`` (missing
+        item answers) and ``wave w: respondents`` (respondents with at least one). Empty when
+        the data have no coded missing values.
+    """
+    m = study.missing_by_reason()
+    if m.empty:
+        return pd.DataFrame()
+    m = m[m["instrument"] != "(other)"]
+    if m.empty:
+        return pd.DataFrame()
+    names = {b.name: short_name(b.instrument) for b in study.instruments}
+    m = m.assign(instrument=m["instrument"].map(names).fillna(m["instrument"]))
+    g = m.groupby(["instrument", "reason", "wave"], sort=True)[["n_cells", "n_respondents"]].sum()
+    wide = pd.DataFrame(g.unstack("wave", fill_value=0))  # noqa: PD010 - two values per wave
+    cols = []
+    for w in sorted({int(c[1]) for c in wide.columns}):
+        cols += [("n_cells", w), ("n_respondents", w)]
+    wide = wide.reindex(columns=pd.MultiIndex.from_tuples(cols), fill_value=0)
+    wide.columns = [
+        f"{study.wave} {w}: {'answers' if k == 'n_cells' else 'respondents'}" for k, w in cols
+    ]
+    order = [short_name(b.instrument) for b in study.instruments]
+    wide = wide.reset_index()
+    wide["_o"] = wide["instrument"].map({n: i for i, n in enumerate(order)}).fillna(len(order))
+    wide = wide.sort_values(["_o", "reason"]).drop(columns="_o")
+    return wide.set_index(["instrument", "reason"]).astype("int64")
+
+
+# ----------------------------------------------------------------------------- reliability
+def _wave_data(study: Study, wave: Any) -> pd.DataFrame:
+    return study.data[study.data[study.wave] == wave]
+
+
+def reliability_table(
+    study: Study, *, wave: Any = None, ci: str = "feldt", seed: int | None = None
+) -> pd.DataFrame:
+    """:func:`~stigma_analysis.reliability.reliability` of every instrument at one wave, stacked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``instrument`` (short name), ``name`` (the study's name for it), ``scale``,
+        ``n_items``, ``n``, ``alpha``, ``alpha_ci_low``, ``alpha_ci_high``, ``omega_total``.
+    """
+    from stigma_analysis.reliability import reliability
+
+    wave = study.waves[0] if wave is None else wave
+    data = _wave_data(study, wave)
+    rows = []
+    for b in study.instruments:
+        r = reliability(data, b.instrument, columns=b.columns, ci=ci, seed=seed)  # type: ignore[arg-type]
+        r = r.assign(instrument=short_name(b.instrument), name=b.name)
+        rows.append(r)
+    cols = ["instrument", "name", "scale", "n_items", "n", "alpha"]
+    cols += ["alpha_ci_low", "alpha_ci_high", "omega_total"]
+    return pd.concat(rows, ignore_index=True)[cols]
+
+
+def alpha_by_wave(study: Study) -> pd.DataFrame:
+    """Cronbach's alpha of every scale (2+ items) at every wave.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``instrument, scale, wave, n, alpha`` (long; one row per scale and wave).
+    """
+    from stigma_analysis.reliability import alpha
+
+    rows = []
+    for w in study.waves:
+        data = _wave_data(study, w)
+        for b in study.instruments:
+            ins = b.instrument
+            rng = (float(ins.response.min), float(ins.response.max))
+            for s in ins.scales:
+                its = [b.columns[str(i)] for i in ins.scale_items(s)]
+                if len(its) < 2:
+                    continue
+                keys = [b.columns[str(i)] for i in ins.scale_items(s) if ins.is_reversed(i)]
+                a = alpha(data, items=its, keys=keys or None, response_range=rng)
+                rows.append(
+                    {
+                        "instrument": short_name(ins),
+                        "scale": s,
+                        "wave": int(w),
+                        "n": int(a.n),
+                        "alpha": float(a.alpha),
+                    }
+                )
+    return pd.DataFrame(rows, columns=["instrument", "scale", "wave", "n", "alpha"])
+
+
+def scale_alpha(study: Study, bound: BoundInstrument, scale: str, *, wave: Any = None) -> float:
+    """Cronbach's alpha of one scale at one wave (default the first), reverse items reversed."""
+    from stigma_analysis.reliability import alpha
+
+    ins = bound.instrument
+    wave = study.waves[0] if wave is None else wave
+    its = [bound.columns[str(i)] for i in ins.scale_items(scale)]
+    keys = [bound.columns[str(i)] for i in ins.scale_items(scale) if ins.is_reversed(i)]
+    rng = (float(ins.response.min), float(ins.response.max))
+    res = alpha(_wave_data(study, wave), items=its, keys=keys or None, response_range=rng)
+    return float(res.alpha)
+
+
+def disclose_blocks(
+    policy: Any, table: pd.DataFrame, *, block: str, **options: Any
+) -> pd.DataFrame:
+    """Disclose a table block by block (each block with its own ``Total`` row), then stack them.
+
+    For a table of groups within blocks (sites within arms) whose per-block totals are shown:
+    each block is a separate table with a margin row, so complementary suppression protects
+    every hidden cell against its block's total.
+    """
+    parts = [policy.disclose(part, **options) for _, part in table.groupby(block, sort=False)]
+    return pd.concat(parts) if parts else table
+
+
+def change_counts(classified: pd.DataFrame, *, site: str | None, arm: str | None) -> pd.DataFrame:
+    """Reliable-change counts per site within arm, with a ``Total`` row per arm.
+
+    Parameters
+    ----------
+    classified : pandas.DataFrame
+        :func:`~stigma_analysis.evaluation.reliable_change` called with ``by=(site, arm)``
+        (either may be None), groups as codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``<arm>`` (``"all"`` when ``arm`` is None; column ``arm``), ``<site>``
+        (``"Total"`` on each arm's last row; ``"all"`` when ``site`` is None; column ``site``),
+        ``n, improved, unchanged, deteriorated, pct_improved, pct_unchanged,
+        pct_deteriorated``; arms and sites in code order.
+    """
+    from stigma_analysis.evaluation import reliable_change_counts
+
+    a_col, s_col = arm or "arm", site or "site"
+    frame = classified.assign(**{a_col: classified[arm] if arm else "all"})
+    frame = frame.assign(**{s_col: frame[site] if site else "all"})
+    counts = reliable_change_counts(frame, by=(a_col, s_col))
+    counts = counts.sort_values([a_col, s_col], kind="stable")
+    cats = ["n", "improved", "unchanged", "deteriorated"]
+    rows = []
+    for _, part in counts.groupby(a_col, sort=True):
+        part = part.astype({s_col: object})
+        rows.append(part)
+        if site:
+            total = part[cats].sum().to_frame().T.astype("int64")
+            total.insert(0, s_col, "Total")
+            total.insert(0, a_col, part[a_col].iloc[0])
+            rows.append(total)
+    out = pd.concat(rows, ignore_index=True)
+    n = out["n"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for c in cats[1:]:
+            out[f"pct_{c}"] = np.where(n > 0, 100 * out[c].to_numpy(float) / n, np.nan)
+    out[cats] = out[cats].astype("int64")
+    return out
+
+
+# ----------------------------------------------------------------------------- structure
+def cfa_table(study: Study, *, wave: Any = None) -> tuple[pd.DataFrame, list[str]]:
+    """CFA (ML) of every instrument with subscales, one factor per subscale, at one wave.
+
+    Returns
+    -------
+    (pandas.DataFrame, list of str)
+        Columns ``instrument, factors, n, chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low,
+        rmsea_ci_high, srmr, converged``; and the problems reported by the fits (prefixed with
+        the instrument).
+    """
+    from stigma_analysis.structure import cfa, default_model
+
+    wave = study.waves[0] if wave is None else wave
+    data = _wave_data(study, wave)
+    rows, notes = [], []
+    for b in study.instruments:
+        subs = b.instrument.subscales()
+        if not subs:
+            continue
+        fit = cfa(data, default_model(b.instrument, b.columns), warn=False)
+        row = {"instrument": short_name(b.instrument), "factors": len(subs), "n": fit.n_obs[0]}
+        row.update({k: fit.fit.get(k, np.nan) for k in _FIT})
+        row["converged"] = bool(fit.converged)
+        rows.append(row)
+        notes += [f"{short_name(b.instrument)}: {without_counts(p)}" for p in fit.problems]
+    cols = ["instrument", "factors", "n", *_FIT, "converged"]
+    return pd.DataFrame(rows, columns=cols), notes
+
+
+_FIT = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr")
+
+
+def invariance_table(
+    study: Study, *, group: str, wave: Any = None, min_group_n: int = 50
+) -> tuple[pd.DataFrame, list[str]]:
+    """Configural, metric and scalar invariance of every instrument with subscales across ``group``.
+
+    Groups with fewer than ``min_group_n`` complete cases on an instrument's items are left out
+    of its comparison (a multi-group CFA cannot be estimated on a handful of people).
+
+    Returns
+    -------
+    (pandas.DataFrame, list of str)
+        Columns ``instrument, level, chisq, df, cfi, rmsea, srmr, delta_chisq, delta_df,
+        delta_p, delta_cfi, delta_rmsea, converged``, and notes (left-out groups, problems).
+    """
+    from stigma_analysis.structure import default_model, invariance
+
+    wave = study.waves[0] if wave is None else wave
+    data = _wave_data(study, wave)
+    rows, notes = [], []
+    labels = study.value_labels(group)
+    for b in study.instruments:
+        if not b.instrument.subscales():
+            continue
+        cols = list(b.columns.values())
+        complete = data.dropna(subset=[*cols, group])
+        sizes = complete[group].value_counts()
+        keep = sizes[sizes >= max(min_group_n, len(cols) + 1)].index
+        left_out = [labels.get(g, g) for g in sizes.index if g not in set(keep)]
+        name = short_name(b.instrument)
+        if left_out:
+            notes.append(
+                f"{name}: {len(left_out)} {group} group(s) with fewer than "
+                f"{max(min_group_n, len(cols) + 1)} complete cases left out "
+                f"({', '.join(sorted(map(str, left_out)))})"
+            )
+        if len(keep) < 2:
+            notes.append(f"{name}: fewer than two {group} groups large enough; not tested")
+            continue
+        part = complete[complete[group].isin(keep)]
+        with captured_warnings() as found:
+            inv = invariance(
+                part,
+                default_model(b.instrument, b.columns),
+                group=group,
+                levels=("configural", "metric", "scalar"),
+            )
+        notes += [f"{name}: {_name_groups(without_counts(w), labels)}" for w in found]
+        inv = pd.DataFrame(inv).assign(instrument=name)
+        rows.append(inv)
+    out_cols = ["instrument", "level", "chisq", "df", "cfi", "rmsea", "srmr"]
+    out_cols += ["delta_chisq", "delta_df", "delta_p", "delta_cfi", "delta_rmsea", "converged"]
+    if not rows:
+        return pd.DataFrame(columns=out_cols), notes
+    return pd.concat(rows, ignore_index=True)[out_cols], notes
+
+
+# ----------------------------------------------------------------------------- scores
+def score_column(bound: BoundInstrument, scale: str) -> str:
+    """The score column of a scale (``ismi_total_excl_sr``)."""
+    return f"{bound.name}_{scale}"
+
+
+def cutoff_table(
+    study: Study, *, by: Sequence[str] = (), scores: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Share of respondents at or above each cut-off (Wilson 95% CI), per wave (and group).
+
+    Every scale with cut-offs and every band above its lowest gives rows
+    (:func:`~stigma_analysis.evaluation.threshold_attainment` with ``at_or_above``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``instrument, scale, band`` (``"elevated (≥ 2.5)"``), the ``by`` columns (labelled), ``wave, n,
+        k, share, ci_low, ci_high`` (share and interval in percent).
+    """
+    from stigma_analysis.evaluation import threshold_attainment
+
+    scores = study.scores if scores is None else scores
+    lab = _labelled_groups(study, scores, list(by)) if by else scores
+    rows = []
+    for b in study.instruments:
+        for scale, bands in b.instrument.cutoffs.items():
+            col = score_column(b, scale)
+            if col not in lab.columns:
+                continue
+            for band in sorted(bands, key=lambda x: x.from_)[1:]:
+                t = threshold_attainment(
+                    lab,
+                    score=col,
+                    cutoff=float(band.from_),
+                    direction="at_or_above",
+                    wave=study.wave,
+                    by=tuple(by),
+                )
+                t.insert(0, "band", f"{scale_label(band.label)} (≥ {float(band.from_):g})")
+                t.insert(0, "scale", scale_label(scale))
+                t.insert(0, "instrument", short_name(b.instrument))
+                rows.append(t)
+    cols = ["instrument", "scale", "band", *by, study.wave, "n", "k"]
+    cols += ["share", "ci_low", "ci_high"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(rows, ignore_index=True)[cols]
+    for c in ("share", "ci_low", "ci_high"):
+        out[c] = 100 * out[c]
+    for g in by:
+        out[g] = out[g].astype(str)
+    return out
+
+
+def score_bins(
+    scores: pd.DataFrame, *, score: str, lo: float, hi: float, wave: str, n_bins: int = 12
+) -> pd.DataFrame:
+    """Respondents per score bin and wave (a cross-tabulation for a published histogram).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``bin`` (the bins' labels ``"1.00-1.25"``; the last bin includes ``hi``); one
+        integer column per wave (``wave 1`` ...).
+    """
+    edges = np.linspace(lo, hi, n_bins + 1)
+    frame = scores[[score, wave]].dropna()
+    idx = np.clip(
+        np.searchsorted(edges, frame[score].to_numpy(float), side="right") - 1, 0, n_bins - 1
+    )
+    labels = [f"{edges[i]:.2f}-{edges[i + 1]:.2f}" for i in range(n_bins)]
+    table = pd.crosstab(pd.Categorical(np.asarray(labels)[idx], categories=labels), frame[wave])
+    table = table.reindex(index=labels, fill_value=0)
+    table.index = pd.Index(labels, name="bin")
+    table.columns = [f"{wave} {int(w)}" for w in table.columns]
+    return table.astype("int64")
+
+
+def group_means(
+    scores: pd.DataFrame, *, score: str, by: Sequence[str], ci_level: float = 0.95
+) -> pd.DataFrame:
+    """Mean score per group with a t interval (the aggregate behind a trajectory figure).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, ``n``, ``mean``, ``sd``, ``ci_low``, ``ci_high``
+        (:math:`\\bar x \\pm t_{n-1} s / \\sqrt n`, as :func:`stigma_analysis.plots.trajectory_plot`).
+    """
+    from scipy import stats
+
+    frame = scores[[*by, score]].dropna(subset=[score])
+    g = frame.groupby(list(by), observed=True, sort=True)[score].agg(["count", "mean", "std"])
+    g = g.reset_index().rename(columns={"count": "n", "std": "sd"})
+    n = g["n"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = (
+            stats.t.ppf(0.5 + ci_level / 2, np.where(n > 1, n - 1, np.nan)) * g["sd"] / np.sqrt(n)
+        )
+    g["ci_low"] = g["mean"] - half
+    g["ci_high"] = g["mean"] + half
+    g["n"] = g["n"].astype("int64")
+    return g
+
+
+def correlation_table(scores: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.DataFrame, int]:
+    """Pearson correlations among scale scores (pairwise complete), as a lower triangle.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Scores, one row per respondent (one wave).
+    columns : dict
+        Display name → score column.
+
+    Returns
+    -------
+    (pandas.DataFrame, int)
+        The matrix (display names; NaN above the diagonal, 1 on it) and the smallest pairwise n.
+    """
+    data = scores[list(columns.values())]
+    r = data.corr(method="pearson")
+    present = data.notna().to_numpy(float)
+    n_pair = present.T @ present
+    mask = np.triu(np.ones(r.shape, dtype=bool), k=1)
+    r = r.mask(mask)
+    names = list(columns)
+    r.index = pd.Index(names, name="")
+    r.columns = names
+    return r, int(n_pair.min()) if n_pair.size else 0
+
+
+# ----------------------------------------------------------------------------- models
+_FACTOR = re.compile(r"^C\((\w+)\)\[T\.(.+)\]$")
+
+
+def _code(text: str) -> Any:
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    return f
+
+
+def model_table(result: Any, *, data: pd.DataFrame, study: Study | None = None) -> pd.DataFrame:
+    """A model's coefficients with readable terms and the respondents behind each factor level.
+
+    Parameters
+    ----------
+    result : ModelResult
+        From :func:`~stigma_analysis.models.fit_model` / ``fit_models``.
+    data : pandas.DataFrame
+        The data the model was fitted on (to count the rows of each factor level).
+    study : Study, optional
+        For value labels of coded factor levels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``term`` (``site: Siem Reap`` for ``C(site)[T.2.0]``), ``n`` (rows in the model
+        for the level of a factor term; the model's n otherwise), ``estimate, se, ci_low,
+        ci_high, p``, and for binomial models ``odds_ratio, odds_ratio_ci_low,
+        odds_ratio_ci_high``. A statistic of a level with fewer than ``min_cell`` rows is
+        hidden by the disclosure gate.
+    """
+    coef = result.coefficients
+    n_model = int(result.summary["n"].iloc[0])
+    terms, ns = [], []
+    for term in coef["term"]:
+        m = _FACTOR.match(str(term))
+        if m:
+            col, level = m.group(1), _code(m.group(2))
+            labels = study.value_labels(col) if study is not None else {}
+            terms.append(f"{col}: {labels.get(level, m.group(2))}")
+            if col in data.columns:
+                ns.append(int((data[col] == level).sum()))
+            else:
+                ns.append(n_model)
+        else:
+            terms.append("intercept" if term == "Intercept" else str(term))
+            ns.append(n_model)
+    out = pd.DataFrame({"term": terms, "n": np.asarray(ns, dtype="int64")})
+    cols = ["estimate", "se", "ci_low", "ci_high", "p"]
+    if result.family == "binomial":
+        cols += ["odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high"]
+    for c in cols:
+        out[c] = coef[c].to_numpy(float)
+    return out
+
+
+def format_p(p: Any) -> str:
+    """``p`` as text: ``<0.001`` or three decimals (empty when not a number)."""
+    if not _is_number(p):
+        return ""
+    return "<0.001" if float(p) < 0.001 else f"{float(p):.3f}"
+
+
+# ----------------------------------------------------------------------------- instruments
+def instrument_table(study: Study) -> pd.DataFrame:
+    """The instrument definitions the study used (appendix).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name`` (in the study), ``instrument`` (id and full name), ``status``,
+        ``items``, ``response``, ``scoring``, ``scales``, ``reversed``, ``definition``.
+    """
+    rows = []
+    for b in study.instruments:
+        ins = b.instrument
+        rows.append(
+            {
+                "name": b.name,
+                "instrument": f"{short_name(ins)}: {ins.name}",
+                "status": ins.status,
+                "items": len(ins.items),
+                "response": f"{ins.response.min:g}-{ins.response.max:g}",
+                "scoring": ins.scoring,
+                "scales": ", ".join(scale_label(s) for s in ins.scales),
+                "reversed": ", ".join(ins.reverse) if ins.reverse else "none",
+                "definition": b.file.name if b.file is not None else "shipped with the package",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- figures
+def _grid(n: int, *, width: float = 7.0, row_height: float = 2.6) -> tuple[Figure, list[Any]]:
+    import matplotlib.pyplot as plt
+
+    ncols = 1 if n == 1 else 2
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, row_height * nrows + 0.6), squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def plot_binned(
+    panels: Sequence[tuple[str, pd.DataFrame, Sequence[tuple[str, float]]]],
+    *,
+    min_cell: int,
+) -> Figure:
+    """Histograms drawn from disclosed bin counts: one panel per score, one line per wave.
+
+    Parameters
+    ----------
+    panels : sequence of (title, table, bands)
+        ``table`` is a disclosed :func:`score_bins` table (hidden bins are NaN after
+        :func:`numeric`); ``bands`` are ``(label, from)`` cut-off bands, drawn as shaded
+        regions with a dashed line at each band's lower bound.
+    min_cell : int
+        Hidden bins are drawn as hatched bars of this height (their count is below it).
+    """
+    from stigma_analysis.plots import MARKERS, _colours
+
+    fig, axes = _grid(len(panels))
+    for ax, (title, table, bands) in zip(axes, panels, strict=True):
+        counts = numeric(table)
+        edges = [tuple(float(x) for x in str(b).split("-", 1)) for b in counts.index]
+        mids = np.array([(a + b) / 2 for a, b in edges])
+        width = edges[0][1] - edges[0][0] if edges else 1.0
+        colours = _colours(len(counts.columns))
+        for j, col in enumerate(counts.columns):
+            values = counts[col].to_numpy(float)
+            total = np.nansum(values)
+            share = 100 * values / total if total else values
+            ax.plot(
+                mids,
+                share,
+                marker=MARKERS[j % len(MARKERS)],
+                color=colours[j],
+                linewidth=1.6,
+                markersize=3.5,
+                label=str(col),
+            )
+            hidden = np.isnan(values)
+            if hidden.any() and total:
+                ax.bar(
+                    mids[hidden],
+                    100 * min_cell / total,
+                    width=width * 0.9,
+                    color="none",
+                    edgecolor=colours[j],
+                    hatch="///",
+                    linewidth=0.5,
+                )
+        shades = ("#ffffff", "#f3f3f3", "#e4e4e4", "#d5d5d5")
+        lo, hi = (edges[0][0], edges[-1][1]) if edges else (0.0, 1.0)
+        ordered = sorted(bands, key=lambda x: x[1])
+        for i, (label, start) in enumerate(ordered):
+            end = ordered[i + 1][1] if i + 1 < len(ordered) else hi
+            ax.axvspan(max(start, lo), end, color=shades[min(i, 3)], zorder=0)
+            if i > 0:
+                ax.axvline(start, color="0.3", linestyle="--", linewidth=1)
+                ax.text(
+                    start,
+                    0.97,
+                    f" {scale_label(label)}",
+                    transform=ax.get_xaxis_transform(),
+                    ha="left",
+                    va="top",
+                    fontsize="x-small",
+                    color="0.25",
+                )
+        ax.set_xlim(lo, hi)
+        ax.set_title(title, fontsize="medium", loc="left")
+        ax.set_ylabel("% of respondents", fontsize="small")
+        ax.tick_params(labelsize="small")
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(frameon=False, fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_means(
+    panels: Sequence[tuple[str, pd.DataFrame]],
+    *,
+    x: str,
+    group: str | None,
+    ylabel: str = "Mean (95% CI)",
+    label: Callable[[Any], str] = figure_label,
+) -> Figure:
+    """Mean score by wave (and group) with intervals, drawn from disclosed :func:`group_means` tables."""
+    from stigma_analysis.plots import MARKERS, _colours
+
+    fig, axes = _grid(len(panels))
+    for ax, (title, table) in zip(axes, panels, strict=True):
+        t = numeric(table, ["n", "mean", "ci_low", "ci_high"])
+        levels = list(pd.unique(t[group])) if group is not None else [None]
+        colours = _colours(len(levels))
+        xs = sorted(pd.unique(t[x]))
+        pos = {v: i for i, v in enumerate(xs)}
+        for i, level in enumerate(levels):
+            part = t if level is None else t[t[group] == level]
+            xx = part[x].map(pos).to_numpy(float) + (i - (len(levels) - 1) / 2) * 0.08
+            mean = part["mean"].to_numpy(float)
+            err = np.vstack(
+                [mean - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - mean]
+            )
+            ax.errorbar(
+                xx,
+                mean,
+                yerr=np.nan_to_num(err),
+                color=colours[i],
+                marker=MARKERS[i % len(MARKERS)],
+                capsize=3,
+                linewidth=1.6,
+                label=label(level) if level is not None else None,
+            )
+        ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+        ax.set_title(title, fontsize="medium", loc="left")
+        ax.set_ylabel(ylabel, fontsize="small")
+        ax.tick_params(labelsize="small")
+        ax.grid(axis="y", alpha=0.3)
+    axes[-1].set_xlabel(x)
+    if group is not None:
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(
+            handles, labels, loc="lower center", ncol=len(labels), frameon=False, fontsize="small"
+        )
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+    else:
+        fig.tight_layout()
+    return fig
