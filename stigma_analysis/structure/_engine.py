@@ -357,67 +357,58 @@ class Engine:
         self, theta: FloatArray, *, information: bool = True
     ) -> tuple[FloatArray, FloatArray]:
         """Gradient of the weighted discrepancy and sum_g n_g/N * (unit expected information)."""
-        N = self.n.sum()
         q = self.table.n_free
-        p = self.p
         grad = np.zeros(q)
         info = np.zeros((q, q) if information else (0, 0))
         for g in range(self.table.n_groups):
-            sigma, mu = self.implied(theta, g)
-            try:
-                W = np.linalg.inv(sigma)
-            except np.linalg.LinAlgError:
+            terms = self._group_terms(theta, g, information=information)
+            if terms is None:
                 return np.full(q, np.nan), info
-            J, Jm, u = self.jacobian(theta, g)
-            if self.patterns is not None:
-                self._fiml_terms(
-                    sigma=sigma, mu=mu, g=g, J=J, Jm=Jm, u=u, grad=grad, info=info, N=N
-                )
-                continue
-            d = self.M[g] - mu
-            Wd = W @ d
-            G = W - W @ (self.S[g] + np.outer(d, d)) @ W
-            w = self.n[g] / N
-            Jf = J.reshape(len(u), p * p)
-            grad[u] += w * (Jf @ G.ravel() - 2.0 * Jm @ Wd)
-            if not information:
-                continue
-            WJW = (W[None] @ J @ W[None]).reshape(len(u), p * p)
-            info[np.ix_(u, u)] += w * (0.5 * Jf @ WJW.T + Jm @ W @ Jm.T)
+            gr, inf, u = terms
+            grad[u] += gr
+            if information:
+                info[np.ix_(u, u)] += inf
         return grad, info
 
-    def _fiml_terms(
-        self,
-        *,
-        sigma: FloatArray,
-        mu: FloatArray,
-        g: int,
-        J: FloatArray,
-        Jm: FloatArray,
-        u: NDArray[np.int64],
-        grad: FloatArray,
-        info: FloatArray,
-        N: float,
-    ) -> None:
-        """Add group g's pattern-wise gradient (and expected information) in place."""
-        if self.patterns is None:
-            return
+    def _group_terms(
+        self, theta: FloatArray, g: int, *, information: bool
+    ) -> tuple[FloatArray, FloatArray, NDArray[np.int64]] | None:
+        """Group g's share of the gradient (and expected information) over the parameters u
+        that enter it; None when Sigma_g is singular."""
+        N = self.n.sum()
         p = self.p
-        G = np.zeros((p, p))
-        gm = np.zeros(p)
-        for o, n_p, m_p, S_p in self.patterns[g]:
-            W = np.linalg.inv(sigma[np.ix_(o, o)])
-            d = m_p - mu[o]
-            G[np.ix_(o, o)] += n_p / N * (W - W @ (S_p + np.outer(d, d)) @ W)
-            gm[o] += n_p / N * (-2.0 * W @ d)
-            if info.size:
-                Jo = J[:, o][:, :, o]
-                k = len(o)
-                Jof = Jo.reshape(len(u), k * k)
-                WJW = (W[None] @ Jo @ W[None]).reshape(len(u), k * k)
-                Jmo = Jm[:, o]
-                info[np.ix_(u, u)] += n_p / N * (0.5 * Jof @ WJW.T + Jmo @ W @ Jmo.T)
-        grad[u] += J.reshape(len(u), p * p) @ G.ravel() + Jm @ gm
+        sigma, mu = self.implied(theta, g)
+        try:
+            W = np.linalg.inv(sigma)
+        except np.linalg.LinAlgError:
+            return None
+        J, Jm, u = self.jacobian(theta, g)
+        Jf = J.reshape(len(u), p * p)
+        info: FloatArray = np.zeros((len(u), len(u)) if information else (0, 0))
+        if self.patterns is not None:
+            G = np.zeros((p, p))
+            gm = np.zeros(p)
+            for o, n_p, m_p, S_p in self.patterns[g]:
+                Wo = np.linalg.inv(sigma[np.ix_(o, o)])
+                d = m_p - mu[o]
+                G[np.ix_(o, o)] += n_p / N * (Wo - Wo @ (S_p + np.outer(d, d)) @ Wo)
+                gm[o] += n_p / N * (-2.0 * Wo @ d)
+                if information:
+                    k = len(o)
+                    Jo = J[:, o][:, :, o]
+                    WJW = (Wo[None] @ Jo @ Wo[None]).reshape(len(u), k * k)
+                    Jmo = Jm[:, o]
+                    info += n_p / N * (0.5 * Jo.reshape(len(u), k * k) @ WJW.T + Jmo @ Wo @ Jmo.T)
+            return Jf @ G.ravel() + Jm @ gm, info, u
+        d = self.M[g] - mu
+        Wd = W @ d
+        G = W - W @ (self.S[g] + np.outer(d, d)) @ W
+        w = self.n[g] / N
+        grad = w * (Jf @ G.ravel() - 2.0 * Jm @ Wd)
+        if information:
+            WJW = (W[None] @ J @ W[None]).reshape(len(u), p * p)
+            info = w * (0.5 * Jf @ WJW.T + Jm @ W @ Jm.T)
+        return grad, info, u
 
     def fit(
         self, theta0: FloatArray, *, max_iter: int = 1000, tol: float = 1e-16
@@ -461,13 +452,22 @@ class Engine:
         return self._newton(theta, it, max_iter)
 
     def _hessian(self, theta: FloatArray) -> FloatArray:
+        """Hessian of the discrepancy by central differences of the analytic gradient, group by
+        group (a parameter moves only the groups it enters)."""
         q = len(theta)
-        H = np.empty((q, q))
-        for k in range(q):
-            h = 1e-5 * max(1.0, abs(theta[k]))
-            e = np.zeros(q)
-            e[k] = h
-            H[:, k] = (self.gradient(theta + e) - self.gradient(theta - e)) / (2 * h)
+        H = np.zeros((q, q))
+        for g in range(self.table.n_groups):
+            u = self._group_index(g)[3]
+            for k in u:
+                h = 1e-5 * max(1.0, abs(theta[k]))
+                e = np.zeros(q)
+                e[k] = h
+                plus = self._group_terms(theta + e, g, information=False)
+                minus = self._group_terms(theta - e, g, information=False)
+                if plus is None or minus is None:
+                    H[:, k] = np.nan
+                    continue
+                H[u, k] += (plus[0] - minus[0]) / (2 * h)
         return (H + H.T) / 2
 
     def _newton(
