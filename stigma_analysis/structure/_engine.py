@@ -402,9 +402,9 @@ class Engine:
             return Jf @ G.ravel() + Jm @ gm, info, u
         d = self.M[g] - mu
         Wd = W @ d
-        G = W - W @ (self.S[g] + np.outer(d, d)) @ W
+        Gc = W - W @ (self.S[g] + np.outer(d, d)) @ W
         w = self.n[g] / N
-        grad = w * (Jf @ G.ravel() - 2.0 * Jm @ Wd)
+        grad = w * (Jf @ Gc.ravel() - 2.0 * Jm @ Wd)
         if information:
             WJW = (W[None] @ J @ W[None]).reshape(len(u), p * p)
             info = w * (0.5 * Jf @ WJW.T + Jm @ W @ Jm.T)
