@@ -46,6 +46,10 @@ _LAZY: dict[str, str] = {
     "efa": "stigma_analysis.structure",
     "cfa": "stigma_analysis.structure",
     "invariance": "stigma_analysis.structure",
+    "default_model": "stigma_analysis.structure",
+    "parallel_analysis": "stigma_analysis.structure",
+    "kmo": "stigma_analysis.structure",
+    "bartlett": "stigma_analysis.structure",
     # models
     "fit_model": "stigma_analysis.models",
     "fit_models": "stigma_analysis.models",

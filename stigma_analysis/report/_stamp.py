@@ -30,7 +30,6 @@ PACKAGES: tuple[str, ...] = (
     "scipy",
     "statsmodels",
     "pingouin",
-    "semopy",
     "pyreadstat",
     "pyarrow",
     "matplotlib",
