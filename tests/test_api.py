@@ -26,3 +26,7 @@ def test_import_is_cheap() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_all_lists_every_lazy_name() -> None:
+    assert set(sa.__all__) >= set(sa._LAZY)
