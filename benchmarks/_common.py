@@ -59,9 +59,8 @@ def r_available(*packages: str) -> str | None:
     """None when Rscript and the packages are there, else the reason they are not."""
     if shutil.which("Rscript") is None:
         return "Rscript not installed"
-    code = "cat(all(sapply(c(%s), requireNamespace, quietly=TRUE)))" % ",".join(
-        f'"{p}"' for p in packages
-    )
+    names = ",".join(f'"{p}"' for p in packages)
+    code = f"cat(all(sapply(c({names}), requireNamespace, quietly=TRUE)))"
     out = subprocess.run(
         ["Rscript", "-e", code], capture_output=True, text=True, check=False
     ).stdout
@@ -81,7 +80,7 @@ def run_r(code: str, *, timeout: float = 1800) -> dict[str, Any]:
 def print_table(rows: list[Row], *, baseline: str) -> None:
     """Print the rows with the ratio of each tool's time to ``baseline`` (ours)."""
     base = {r.workload: r.seconds for r in rows if r.tool == baseline and r.seconds}
-    print(f"| workload | tool | median s | x ours | peak MB | note |")
+    print("| workload | tool | median s | x ours | peak MB | note |")
     print("|---|---|---:|---:|---:|---|")
     for r in rows:
         ratio = (

@@ -7,7 +7,7 @@ The public API is listed in ``__all__``. Submodules are imported on first use, s
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stigma_analysis.errors import (
     DataValidationError,
@@ -116,7 +116,60 @@ __all__ = [
     "SurveyReadError",
     "SurveyWriteError",
     "__version__",
-    *sorted(_LAZY),
+    "Codebook",
+    "DisclosurePolicy",
+    "EXAMPLE_SEED",
+    "Imputation",
+    "Instrument",
+    "ModelResult",
+    "SimulatedStudy",
+    "Study",
+    "Survey",
+    "alpha",
+    "arm_by_wave",
+    "atomic_write",
+    "attrition",
+    "bartlett",
+    "cfa",
+    "compare_complete_case",
+    "default_model",
+    "describe",
+    "disclose",
+    "efa",
+    "fit_imputed",
+    "fit_model",
+    "fit_models",
+    "impute",
+    "invariance",
+    "k_anonymity",
+    "kmo",
+    "list_instruments",
+    "load_instrument",
+    "load_key",
+    "load_study",
+    "mediation",
+    "moderation",
+    "omega",
+    "parallel_analysis",
+    "pool",
+    "pre_post",
+    "pseudonymize",
+    "read_survey",
+    "reliability",
+    "reliable_change",
+    "reliable_change_counts",
+    "render",
+    "scan_pii",
+    "score",
+    "show_table",
+    "simulate_study",
+    "stamp",
+    "suppress",
+    "suppression_mask",
+    "threshold_attainment",
+    "validate",
+    "write_example_study",
+    "write_survey",
 ]
 
 
@@ -133,7 +186,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*__all__, *_SUBMODULES])
-
-
-if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from stigma_analysis.instruments import Instrument, list_instruments, load_instrument
