@@ -22,7 +22,8 @@ class Prepared:
     """Items shifted near their means and 0 where missing, with the observed-indicator matrix.
 
     The shift is exact for (pairwise) covariances and keeps the one-pass sums from
-    cancelling. ``Mf`` is None when nothing is missing.
+    cancelling. ``Mf`` is None when nothing is missing, or when few values are missing
+    and their cells are listed in ``miss_r`` / ``miss_c`` instead (no n x k indicator matrix).
     """
 
     X0: FloatArray
@@ -31,33 +32,73 @@ class Prepared:
     colsum: FloatArray  # column sums of X0
     count: FloatArray  # observed values per column
     mu: FloatArray  # observed item means
+    miss_r: npt.NDArray[np.intp] | None = None  # sparse missing cells (rows, columns), used
+    miss_c: npt.NDArray[np.intp] | None = None  # instead of Mf when few values are missing
+    observed: npt.NDArray[np.bool_] | None = None  # with miss_r / miss_c
 
 
 def _rough_center(X: FloatArray, rows: int = 4096) -> FloatArray:
-    """Observed means of the first rows: any constant near the mean makes a good shift."""
+    """A shift for the one-pass sums: the observed means of the first rows, or 0 when the
+    items are already near 0 relative to their spread (Likert answers: the sums then lose
+    at most about two of sixteen digits, and the shift's extra passes are saved)."""
     head = X[:rows]
     ok = ~np.isnan(head)
     cnt = ok.sum(axis=0)
-    tot = np.where(ok, head, 0.0).sum(axis=0)
-    return np.divide(tot, cnt, out=np.zeros(X.shape[1]), where=cnt > 0)
+    h0 = np.where(ok, head, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.divide(h0.sum(axis=0), cnt, out=np.zeros(X.shape[1]), where=cnt > 0)
+        var = np.divide((h0 * h0).sum(axis=0), cnt, out=np.zeros(X.shape[1]), where=cnt > 0)
+        var -= mean * mean
+    if np.all(np.abs(mean) <= 10.0 * np.sqrt(np.maximum(var, 0.0))) and np.all(var > 0):
+        return np.zeros(X.shape[1])
+    return mean
 
 
-def prepare(X: FloatArray, observed: npt.NDArray[np.bool_] | None = None) -> Prepared:
+def prepare(
+    X: FloatArray, observed: npt.NDArray[np.bool_] | None = None, *, dense: bool = False
+) -> Prepared:
     M = ~np.isnan(X) if observed is None else observed
     c = _rough_center(X)
-    X0 = X - c
+    X0 = X - c if c.any() else X.copy()
     n = X.shape[0]
     if M.all():
         colsum = X0.sum(axis=0)
         count = np.full(X.shape[1], float(n))
         return Prepared(X0, None, c, colsum, count, c + colsum / n)
-    np.copyto(X0, 0.0, where=~M)
-    Mf = M.astype(np.float64)
+    miss_c, miss_r = np.nonzero(~M.T)  # the missing cells, column by column
+    sparse = not dense and miss_r.size <= 0.2 * M.size
+    if sparse:
+        X0[miss_r, miss_c] = 0.0
+        Mf = None
+        count = n - np.bincount(miss_c, minlength=X.shape[1]).astype(np.float64)
+    else:
+        np.copyto(X0, 0.0, where=~M)
+        Mf = M.astype(np.float64)
+        count = M.sum(axis=0).astype(np.float64)
     colsum = X0.sum(axis=0)
-    count = M.sum(axis=0).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         mu = c + colsum / count
+    if sparse:
+        return Prepared(X0, None, c, colsum, count, mu, miss_r, miss_c, M)
     return Prepared(X0, Mf, c, colsum, count, mu)
+
+
+def _by_missing_column(
+    miss_r: npt.NDArray[np.intp], miss_c: npt.NDArray[np.intp], values: npt.NDArray[Any]
+) -> FloatArray:
+    """[j, k] = sum of ``values[i, j]`` over the rows i where item k is missing.
+
+    The cells must be listed column by column; a loop over the k items (not the rows) keeps
+    the gathered blocks small.
+    """
+    k = values.shape[1]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(miss_c, minlength=k))])
+    out = np.zeros((k, k))
+    for j in range(k):
+        rows = miss_r[bounds[j] : bounds[j + 1]]
+        if rows.size:
+            out[:, j] = values[rows].sum(axis=0)
+    return out
 
 
 def moments(P: Prepared) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -68,11 +109,17 @@ def moments(P: Prepared) -> tuple[FloatArray, FloatArray, FloatArray]:
     """
     n = P.X0.shape[0]
     Sxx = P.X0.T @ P.X0
-    if P.Mf is None:
+    if P.Mf is not None:
+        N = P.Mf.T @ P.Mf
+        Sxm = P.X0.T @ P.Mf  # [j, k] = sum of x_j over rows where both are observed
+    elif P.miss_r is not None and P.miss_c is not None and P.observed is not None:
+        # the same from the missing cells only: sum over all rows minus rows where k is missing
+        Sxm = P.colsum[:, None] - _by_missing_column(P.miss_r, P.miss_c, P.X0)
+        # N[j, k] = n - (rows without j) - (rows with j but without k)
+        N = P.count[:, None] - _by_missing_column(P.miss_r, P.miss_c, P.observed)
+    else:
         C = (Sxx - np.outer(P.colsum, P.colsum) / n) / (n - 1)
         return C, np.full(Sxx.shape, float(n)), Sxx
-    N = P.Mf.T @ P.Mf
-    Sxm = P.X0.T @ P.Mf  # [j, k] = sum of x_j over rows where both are observed (x_j = 0 if not)
     with np.errstate(invalid="ignore", divide="ignore"):
         C = (Sxx - Sxm * Sxm.T / N) / (N - 1)
     return C, N, Sxx
@@ -90,7 +137,7 @@ def pairwise_cor(X: FloatArray) -> FloatArray:
     Unlike ``cov2cor`` of the pairwise covariances (what ``psych::alpha`` uses), the means and
     the standard deviations of each pair come from the rows where both items are observed.
     """
-    P = prepare(X)
+    P = prepare(X, dense=True)
     if P.Mf is None:
         return cov2cor(moments(P)[0])
     N = P.Mf.T @ P.Mf
@@ -114,23 +161,127 @@ def score_and_item_r(P: Prepared, Sxx: FloatArray) -> tuple[FloatArray, FloatArr
     sx = P.colsum
     n = P.count
     sxx = np.diag(Sxx)
-    if Mf is None:
+    if Mf is None and P.miss_r is None:
         t = X0.sum(axis=1) / X0.shape[1] + P.shift.mean()
         t0 = t - t.mean()
         cov = t0 @ X0  # sum t0 = 0
         vt = float(t0 @ t0)
         vx = sxx - sx * sx / n
         return t, np.asarray(cov / np.sqrt(vt * vx), dtype=float)
-    # matrix-vector products (BLAS gemv) are much faster here than an n x k x 2 product
-    t = (X0 @ np.ones(X0.shape[1]) + Mf @ P.shift) / (Mf @ np.ones(X0.shape[1]))
-    t0 = t - t.mean()
-    st = Mf.T @ t0
-    stt = Mf.T @ (t0 * t0)
+    # matrix-vector products (BLAS gemv): an n x k times k x 2 product is much slower
+    k = X0.shape[1]
+    rowsum = X0 @ np.ones(k)
+    if Mf is not None:
+        if P.shift.any():
+            rowsum += Mf @ P.shift
+        t = rowsum / (Mf @ np.ones(k))
+        t0 = t - t.mean()
+        st, stt = (Mf.T @ np.column_stack([t0, t0 * t0])).T  # k x n times n x 2 is fine
+    else:
+        if P.miss_r is None or P.miss_c is None:
+            raise RuntimeError("internal: no missing-data layout")
+        nrow = X0.shape[0]
+        cnt = k - np.bincount(P.miss_r, minlength=nrow)
+        if P.shift.any():
+            rowsum += P.shift.sum() - np.bincount(P.miss_r, P.shift[P.miss_c], minlength=nrow)
+        t = rowsum / cnt
+        t0 = t - t.mean()
+        tm = t0[P.miss_r]
+        st = t0.sum() - np.bincount(P.miss_c, tm, minlength=k)
+        stt = float(t0 @ t0) - np.bincount(P.miss_c, tm * tm, minlength=k)
     stx = t0 @ X0
     cov = stx - st * sx / n
     vt = stt - st * st / n
     vx = sxx - sx * sx / n
     return t, np.asarray(cov / np.sqrt(vt * vx), dtype=float)
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """Everything :func:`alpha` needs from the raw data, gathered in one pass."""
+
+    C: FloatArray  # pairwise-complete covariances
+    N: FloatArray  # pair counts
+    mu: FloatArray  # item means
+    n: int  # respondents kept by the missing-data policy
+    score_mean: float
+    score_sd: float
+    raw_r: FloatArray  # cor(score, item, use = "pairwise")
+
+
+def scan(X: FloatArray, policy: str, chunk_rows: int = 32_768) -> Scan:
+    """Moments, item means and score-item correlations in one blocked pass over ``X``.
+
+    Rows are processed in blocks small enough to stay in cache; within a block everything
+    is vectorised (matrix products). ``policy`` "pairwise" drops rows without any answer,
+    "listwise" rows with any missing answer. The score is the mean of a row's answers; its
+    correlation with item j over the rows where j is answered uses
+    ``sum (t - tbar) x_j = sum t x_j - tbar sum x_j`` so that one pass suffices.
+    """
+    n_all, k = X.shape
+    c = _rough_center(X)
+    Sxx = np.zeros((k, k))
+    Sxm = np.zeros((k, k))
+    N = np.zeros((k, k))
+    colsum = np.zeros(k)
+    count = np.zeros(k)
+    stx = np.zeros(k)  # sum t x_j (over rows where j is answered; x_j = 0 elsewhere)
+    stm = np.zeros(k)  # sum t m_j
+    sttm = np.zeros(k)  # sum t^2 m_j
+    st = stt = 0.0
+    n = 0
+    ones = np.ones(k)
+    cbar = float(c.mean())
+    dc = c - cbar  # t is kept shifted by the constant cbar (exact for every sum used)
+    for a in range(0, n_all, chunk_rows):  # blocks of rows (cache-sized), not single rows
+        Xc = X[a : a + chunk_rows] - c
+        M = ~np.isnan(Xc)
+        keep = M.all(axis=1) if policy == "listwise" else M.any(axis=1)
+        if not keep.all():
+            Xc, M = Xc[keep], M[keep]
+        if not Xc.shape[0]:
+            continue
+        rows = Xc.shape[0]
+        if M.all():  # complete block (always so under listwise deletion): no indicator products
+            Sxx += Xc.T @ Xc
+            cs = Xc.sum(axis=0)
+            Sxm += cs[:, None]
+            N += rows
+            count += rows
+            t = (Xc @ ones) / k + float(dc.mean())
+            stm += t.sum()
+            sttm += t @ t
+        else:
+            Mf = M.astype(np.float64)
+            np.copyto(Xc, 0.0, where=~M)
+            Sxx += Xc.T @ Xc
+            cs = Xc.sum(axis=0)
+            Sxm += Xc.T @ Mf
+            N += Mf.T @ Mf
+            count += Mf.sum(axis=0)
+            t = (Xc @ ones + Mf @ dc) / (Mf @ ones)
+            stm += t @ Mf
+            sttm += (t * t) @ Mf
+        colsum += cs
+        stx += t @ Xc
+        st += float(t.sum())
+        stt += float(t @ t)
+        n += rows
+    with np.errstate(invalid="ignore", divide="ignore"):
+        C = (Sxx - Sxm * Sxm.T / N) / (N - 1)
+        mu = c + colsum / count
+        tbar = st / n if n else float("nan")
+        # centred sums over the rows where item j is answered
+        s_t = stm - tbar * count  # sum (t - tbar) m_j
+        s_tt = sttm - 2.0 * tbar * stm + tbar * tbar * count  # sum (t - tbar)^2 m_j
+        s_tx = stx - tbar * colsum  # sum (t - tbar) x_j
+        sxx = np.diag(Sxx)
+        cov = s_tx - s_t * colsum / count
+        vt = s_tt - s_t * s_t / count
+        vx = sxx - colsum * colsum / count
+        raw_r = cov / np.sqrt(vt * vx)
+        sd = float(np.sqrt((stt - n * tbar * tbar) / (n - 1))) if n > 1 else float("nan")
+    return Scan(C, N, mu, n, tbar + cbar, sd, np.asarray(raw_r, dtype=float))
 
 
 def cov2cor(C: FloatArray) -> FloatArray:
@@ -371,7 +522,7 @@ def bootstrap_alpha(
 def jackknife_alpha(X: FloatArray, *, chunk_rows: int = 50_000) -> FloatArray:
     """Leave-one-respondent-out raw alpha for every respondent (vectorised; for BCa)."""
     n, p = X.shape
-    P = prepare(X)
+    P = prepare(X, dense=True)
     Mf = P.Mf if P.Mf is not None else np.ones_like(P.X0)
     P2 = (p * (p + 1)) // 2
     chunks = [(a, min(n, a + chunk_rows)) for a in range(0, n, chunk_rows)]

@@ -164,12 +164,12 @@ def alpha(
     if X.shape[1] < 2:
         raise ValueError(f"alpha needs at least 2 items, got {X.shape[1]}")
     X, rev, rng_used = _reverse(X, names, keys, response_range)
-    X, observed = _apply_policy(X, method)
-    n, k = X.shape
+    k = X.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):  # checked just below
+        sc = core.scan(X, method)
+    n, C, N = sc.n, sc.C, sc.N
     if n < 3:
         raise ValueError(f"alpha needs at least 3 respondents under {method} deletion, got {n}")
-    prep = core.prepare(X, observed)
-    C, N, Sxx = core.moments(prep)
     sd = np.sqrt(np.diag(C))
     bad = [names[j] for j in range(k) if not (np.isfinite(sd[j]) and sd[j] > 0)]
     if bad or not np.all(np.isfinite(C)):
@@ -185,7 +185,6 @@ def alpha(
         tot = core.alpha_stats(C)
         drops = core.drop_one_stats(C)
         std_r, r_cor, r_drop = core.item_total_r(C)
-        score, raw_r = core.score_and_item_r(prep, Sxx)
         ase = math.sqrt(tot.Q / n) if tot.Q >= 0 else float("nan")
         drop_se = np.sqrt(_drop_array(drops, "Q", k) / n)
 
@@ -198,6 +197,7 @@ def alpha(
         z = NormalDist().inv_cdf(0.5 + ci_level / 2)
         lo, hi = tot.raw - z * ase, tot.raw + z * ase
     else:
+        X, _ = _apply_policy(X, method)
         boot = core.bootstrap_alpha(X, n_boot=int(n_boot), seed=seed)
         if ci == "bootstrap":
             lo, hi = core.percentile_ci(boot, ci_level)
@@ -214,9 +214,9 @@ def alpha(
             "item": list(names),
             "reversed": [nm in rev for nm in names],
             "n": np.diag(N).astype(np.int64),
-            "mean": prep.mu,
+            "mean": sc.mu,
             "sd": sd,
-            "raw_r": raw_r,
+            "raw_r": sc.raw_r,
             "std_r": std_r,
             "r_cor": r_cor,
             "r_drop": r_drop,
@@ -248,8 +248,8 @@ def alpha(
             f"Cronbach's alpha, {_POLICY_NAMES[method]}; "
             f"{round(ci_level * 100, 6):g}% {_CI_NAMES[ci]}{boot_note}"
         ),
-        score_mean=float(score.mean()),
-        score_sd=float(score.std(ddof=1)),
+        score_mean=sc.score_mean,
+        score_sd=sc.score_sd,
         items=names,
         reversed_items=rev,
         response_range=rng_used,

@@ -351,6 +351,49 @@ def test_bootstrap_products_equal_explicit_resamples(missing: bool, integer: boo
     np.testing.assert_allclose(jack[::9], want_j, rtol=1e-10)
 
 
+@pytest.mark.parametrize("rate", [0.0, 0.05, 0.3])  # complete, sparse-cells and dense layouts
+@pytest.mark.parametrize("shift", [0.0, 1000.0])  # far from 0: the sums are computed shifted
+def test_pairwise_moments_equal_pandas(rate: float, shift: float) -> None:
+    rng = np.random.default_rng(5)
+    X = rng.integers(1, 6, size=(500, 5)) + rng.normal(size=(500, 1)) + shift
+    X[rng.random(X.shape) < rate] = np.nan
+    X = X[~np.isnan(X).all(axis=1)]  # as alpha() does: every row has an answer
+    df = pd.DataFrame(X)
+    for dense in (False, True):
+        P = core.prepare(X, dense=dense)
+        C, N, Sxx = core.moments(P)
+        np.testing.assert_allclose(C, df.cov().to_numpy(), rtol=1e-9)
+        np.testing.assert_array_equal(N, df.notna().astype(float).T @ df.notna().astype(float))
+        score, raw_r = core.score_and_item_r(P, Sxx)
+        np.testing.assert_allclose(score, df.mean(axis=1), rtol=1e-12)
+        np.testing.assert_allclose(raw_r, df.corrwith(pd.Series(score)), rtol=1e-9)
+        np.testing.assert_allclose(P.mu, df.mean(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("policy", ["pairwise", "listwise"])
+@pytest.mark.parametrize("rate", [0.0, 0.1])
+@pytest.mark.parametrize("shift", [0.0, 1000.0])
+def test_blocked_scan_equals_whole_data_moments(policy: str, rate: float, shift: float) -> None:
+    rng = np.random.default_rng(6)
+    X = rng.integers(1, 6, size=(400, 4)) + rng.normal(size=(400, 1)) + shift
+    X[rng.random(X.shape) < rate] = np.nan
+    X[3] = np.nan  # a row without answers: never counted
+    kept = ~np.isnan(X).all(axis=1) if policy == "pairwise" else ~np.isnan(X).any(axis=1)
+    df = pd.DataFrame(X[kept])
+    P = core.prepare(X[kept])
+    C, N, Sxx = core.moments(P)
+    score, raw_r = core.score_and_item_r(P, Sxx)
+    for chunk in (7, 64, 10_000):  # blocks: one row more or less must not matter
+        sc = core.scan(X, policy, chunk_rows=chunk)
+        assert sc.n == kept.sum()
+        np.testing.assert_allclose(sc.C, C, rtol=1e-10)
+        np.testing.assert_array_equal(sc.N, N)
+        np.testing.assert_allclose(sc.mu, df.mean(), rtol=1e-12)
+        np.testing.assert_allclose(sc.raw_r, raw_r, rtol=1e-9)
+        assert sc.score_mean == pytest.approx(score.mean(), rel=1e-12)
+        assert sc.score_sd == pytest.approx(score.std(ddof=1), rel=1e-9)
+
+
 # ----------------------------------------------------------------- properties
 likert = arrays(
     np.float64,
