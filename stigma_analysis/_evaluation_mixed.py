@@ -163,16 +163,14 @@ def arm_by_wave(
     est = np.asarray(fit.fe_params, dtype=float)
     # GLS covariance (X'V^-1 X)^-1 at the REML variances, as lme4's vcov(); statsmodels'
     # cov_params() inverts the joint observed information instead, which differs slightly
-    # when waves are missing. V_i^-1 = (I - c_i J) / s2 with c_i = s2_u / (s2 + n_i s2_u).
-    s2, s2_u = float(fit.scale), float(np.asarray(fit.cov_re)[0, 0])
+    # when waves are missing.
+    from stigma_analysis.models._mixed_cov import _fixed_effects_cov
+
     X = exog.to_numpy()
     codes = np.unique(groups, return_inverse=True)[1]
-    sizes = np.bincount(codes)
-    sums = np.zeros((sizes.size, X.shape[1]))
-    np.add.at(sums, codes, X)
-    c = s2_u / (s2 + sizes * s2_u)
-    info = (X.T @ X - sums.T @ (c[:, None] * sums)) / s2
-    cov = np.linalg.inv(info)
+    cov = _fixed_effects_cov(
+        X, np.ones((len(X), 1)), codes, np.asarray(fit.cov_re), float(fit.scale)
+    )
     se = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * stats.norm.sf(np.abs(est / se))
