@@ -22,8 +22,7 @@ class Prepared:
     """Items shifted near their means and 0 where missing, with the observed-indicator matrix.
 
     The shift is exact for (pairwise) covariances and keeps the one-pass sums from
-    cancelling. ``Mf`` is None when nothing is missing, or when few values are missing
-    and their cells are listed in ``miss_r`` / ``miss_c`` instead (no n x k indicator matrix).
+    cancelling. ``Mf`` is None when nothing is missing.
     """
 
     X0: FloatArray
@@ -32,9 +31,6 @@ class Prepared:
     colsum: FloatArray  # column sums of X0
     count: FloatArray  # observed values per column
     mu: FloatArray  # observed item means
-    miss_r: npt.NDArray[np.intp] | None = None  # sparse missing cells (rows, columns), used
-    miss_c: npt.NDArray[np.intp] | None = None  # instead of Mf when few values are missing
-    observed: npt.NDArray[np.bool_] | None = None  # with miss_r / miss_c
 
 
 def _rough_center(X: FloatArray, rows: int = 4096) -> FloatArray:
@@ -54,9 +50,7 @@ def _rough_center(X: FloatArray, rows: int = 4096) -> FloatArray:
     return mean
 
 
-def prepare(
-    X: FloatArray, observed: npt.NDArray[np.bool_] | None = None, *, dense: bool = False
-) -> Prepared:
+def prepare(X: FloatArray, observed: npt.NDArray[np.bool_] | None = None) -> Prepared:
     M = ~np.isnan(X) if observed is None else observed
     c = _rough_center(X)
     X0 = X - c if c.any() else X.copy()
@@ -65,40 +59,13 @@ def prepare(
         colsum = X0.sum(axis=0)
         count = np.full(X.shape[1], float(n))
         return Prepared(X0, None, c, colsum, count, c + colsum / n)
-    miss_c, miss_r = np.nonzero(~M.T)  # the missing cells, column by column
-    sparse = not dense and miss_r.size <= 0.2 * M.size
-    if sparse:
-        X0[miss_r, miss_c] = 0.0
-        Mf = None
-        count = n - np.bincount(miss_c, minlength=X.shape[1]).astype(np.float64)
-    else:
-        np.copyto(X0, 0.0, where=~M)
-        Mf = M.astype(np.float64)
-        count = M.sum(axis=0).astype(np.float64)
+    np.copyto(X0, 0.0, where=~M)
+    Mf = M.astype(np.float64)
+    count = M.sum(axis=0).astype(np.float64)
     colsum = X0.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mu = c + colsum / count
-    if sparse:
-        return Prepared(X0, None, c, colsum, count, mu, miss_r, miss_c, M)
     return Prepared(X0, Mf, c, colsum, count, mu)
-
-
-def _by_missing_column(
-    miss_r: npt.NDArray[np.intp], miss_c: npt.NDArray[np.intp], values: npt.NDArray[Any]
-) -> FloatArray:
-    """[j, k] = sum of ``values[i, j]`` over the rows i where item k is missing.
-
-    The cells must be listed column by column; a loop over the k items (not the rows) keeps
-    the gathered blocks small.
-    """
-    k = values.shape[1]
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(miss_c, minlength=k))])
-    out = np.zeros((k, k))
-    for j in range(k):
-        rows = miss_r[bounds[j] : bounds[j + 1]]
-        if rows.size:
-            out[:, j] = values[rows].sum(axis=0)
-    return out
 
 
 def moments(P: Prepared) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -112,11 +79,6 @@ def moments(P: Prepared) -> tuple[FloatArray, FloatArray, FloatArray]:
     if P.Mf is not None:
         N = P.Mf.T @ P.Mf
         Sxm = P.X0.T @ P.Mf  # [j, k] = sum of x_j over rows where both are observed
-    elif P.miss_r is not None and P.miss_c is not None and P.observed is not None:
-        # the same from the missing cells only: sum over all rows minus rows where k is missing
-        Sxm = P.colsum[:, None] - _by_missing_column(P.miss_r, P.miss_c, P.X0)
-        # N[j, k] = n - (rows without j) - (rows with j but without k)
-        N = P.count[:, None] - _by_missing_column(P.miss_r, P.miss_c, P.observed)
     else:
         C = (Sxx - np.outer(P.colsum, P.colsum) / n) / (n - 1)
         return C, np.full(Sxx.shape, float(n)), Sxx
@@ -137,7 +99,7 @@ def pairwise_cor(X: FloatArray) -> FloatArray:
     Unlike ``cov2cor`` of the pairwise covariances (what ``psych::alpha`` uses), the means and
     the standard deviations of each pair come from the rows where both items are observed.
     """
-    P = prepare(X, dense=True)
+    P = prepare(X)
     if P.Mf is None:
         return cov2cor(moments(P)[0])
     N = P.Mf.T @ P.Mf
@@ -161,7 +123,7 @@ def score_and_item_r(P: Prepared, Sxx: FloatArray) -> tuple[FloatArray, FloatArr
     sx = P.colsum
     n = P.count
     sxx = np.diag(Sxx)
-    if Mf is None and P.miss_r is None:
+    if Mf is None:
         t = X0.sum(axis=1) / X0.shape[1] + P.shift.mean()
         t0 = t - t.mean()
         cov = t0 @ X0  # sum t0 = 0
@@ -171,24 +133,11 @@ def score_and_item_r(P: Prepared, Sxx: FloatArray) -> tuple[FloatArray, FloatArr
     # matrix-vector products (BLAS gemv): an n x k times k x 2 product is much slower
     k = X0.shape[1]
     rowsum = X0 @ np.ones(k)
-    if Mf is not None:
-        if P.shift.any():
-            rowsum += Mf @ P.shift
-        t = rowsum / (Mf @ np.ones(k))
-        t0 = t - t.mean()
-        st, stt = (Mf.T @ np.column_stack([t0, t0 * t0])).T  # k x n times n x 2 is fine
-    else:
-        if P.miss_r is None or P.miss_c is None:
-            raise RuntimeError("internal: no missing-data layout")
-        nrow = X0.shape[0]
-        cnt = k - np.bincount(P.miss_r, minlength=nrow)
-        if P.shift.any():
-            rowsum += P.shift.sum() - np.bincount(P.miss_r, P.shift[P.miss_c], minlength=nrow)
-        t = rowsum / cnt
-        t0 = t - t.mean()
-        tm = t0[P.miss_r]
-        st = t0.sum() - np.bincount(P.miss_c, tm, minlength=k)
-        stt = float(t0 @ t0) - np.bincount(P.miss_c, tm * tm, minlength=k)
+    if P.shift.any():
+        rowsum += Mf @ P.shift
+    t = rowsum / (Mf @ np.ones(k))
+    t0 = t - t.mean()
+    st, stt = (Mf.T @ np.column_stack([t0, t0 * t0])).T  # k x n times n x 2 is fine
     stx = t0 @ X0
     cov = stx - st * sx / n
     vt = stt - st * st / n
@@ -522,7 +471,7 @@ def bootstrap_alpha(
 def jackknife_alpha(X: FloatArray, *, chunk_rows: int = 50_000) -> FloatArray:
     """Leave-one-respondent-out raw alpha for every respondent (vectorised; for BCa)."""
     n, p = X.shape
-    P = prepare(X, dense=True)
+    P = prepare(X)
     Mf = P.Mf if P.Mf is not None else np.ones_like(P.X0)
     P2 = (p * (p + 1)) // 2
     chunks = [(a, min(n, a + chunk_rows)) for a in range(0, n, chunk_rows)]
