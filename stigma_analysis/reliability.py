@@ -2,8 +2,9 @@
 
 :func:`alpha` reproduces ``psych::alpha`` (pairwise-complete covariances by default) with
 Feldt, Duhachek, bootstrap-percentile and BCa intervals; :func:`omega` fits a one-factor
-model (ML or minres) for McDonald's omega total; :func:`reliability` and
-:func:`item_statistics` run both over every scale of an :class:`~stigma_analysis.Instrument`.
+model (ML or minres) for McDonald's omega total and, given subscales, an ML bifactor model
+for omega hierarchical; :func:`reliability` and :func:`item_statistics` run them over every
+scale of an :class:`~stigma_analysis.Instrument`.
 The measurement-error helpers (:func:`standard_error_of_measurement`,
 :func:`reliable_change_index`, :func:`reliable_change_threshold`) are closed forms used by
 the evaluation work.
