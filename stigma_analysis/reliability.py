@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from stigma_analysis.instruments.model import Instrument
+    from stigma_analysis.study import Study
 
 __all__ = [
     "AlphaResult",
@@ -408,8 +409,8 @@ def _instrument_block(
 
 
 def reliability(
-    data: pd.DataFrame,
-    instrument: Instrument,
+    data: pd.DataFrame | Study,
+    instrument: Instrument | None = None,
     *,
     columns: str | Mapping[Any, str] | None = None,
     method: MissingPolicy = "pairwise",
@@ -455,6 +456,22 @@ def reliability(
 
     Checked against: psych::alpha 2.2.9 on bfi to 1e-10 (via :func:`alpha`).
     """
+    from stigma_analysis.study import Study
+
+    if isinstance(data, Study):
+        if instrument is not None:
+            raise TypeError("reliability(study): the study names its instruments; do not pass one")
+        return _study_reliability(
+            data,
+            method=method,
+            ci=ci,
+            ci_level=ci_level,
+            n_boot=n_boot,
+            seed=seed,
+            omega_method=omega_method,
+        )
+    if instrument is None:
+        raise TypeError("reliability(data, instrument): instrument is required for a DataFrame")
     import pandas as pd
 
     _check_common(method, ci, ci_level, n_boot)
@@ -519,6 +536,21 @@ def reliability(
                 row["omega_hierarchical"] = o.omega_hierarchical
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _study_reliability(study: Study, **options: Any) -> pd.DataFrame:
+    """One row per instrument use x scale x wave (waves are never pooled: respondents repeat)."""
+    import pandas as pd
+
+    frames = []
+    wave = study.spec.wave
+    for b in study.instruments:
+        for w, part in study.data.groupby(wave, sort=True):
+            table = reliability(part, b.instrument, columns=b.columns, **options)
+            table.insert(1, "name", b.name)
+            table.insert(3, "wave", int(str(w)))
+            frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def item_statistics(
