@@ -257,40 +257,51 @@ def _labelled_groups(study: Study, frame: pd.DataFrame, groups: Sequence[str]) -
     return out
 
 
-def sample_table(study: Study, *, groups: Sequence[str] | None = None) -> pd.DataFrame:
-    """Respondents per wave by group (a cross-tabulation with a ``Total`` row).
+def sample_table(
+    study: Study, *, rows: str | None = None, columns: str | None = None
+) -> pd.DataFrame:
+    """Respondents per wave as one two-way table per wave (rows x columns, with margins).
+
+    Parameters
+    ----------
+    study : Study
+    rows, columns : str, optional
+        Group columns of the rows and of the columns (default: the study's first and second
+        group columns). Without groups, one ``Total`` row per wave.
 
     Returns
     -------
     pandas.DataFrame
-        Index: the group columns (by their value labels) plus a last ``Total`` row; one integer
-        column per wave (``wave 1`` ...). Without group columns one ``Total`` row.
+        Columns: the wave column, ``rows`` (value labels; ``Total`` on each wave's last row),
+        one integer column per value label of ``columns`` and a ``Total`` column. Disclose it
+        block by block (:func:`disclose_blocks` with ``block=<wave>``): each wave is a
+        contingency table whose margins are shown, so complementary suppression protects both
+        the cells and the row totals (a small site cannot be recovered from the margins).
     """
-    groups = list(study.spec.groups if groups is None else groups)
-    data = study.data[[study.id, study.wave, *groups]].drop_duplicates([study.id, study.wave])
-    columns = {w: f"{study.wave} {w}" for w in study.waves}
-    if not groups:
-        counts = data.groupby(study.wave)[study.id].nunique()
-        out = pd.DataFrame([counts.to_numpy()], columns=[columns[w] for w in counts.index])
-        out.index = pd.Index(["Total"], name="")
-        return out.astype("int64")
-    lab = _labelled_groups(study, data, groups)
-    table = pd.crosstab([lab[g] for g in groups], lab[study.wave])
-    table.columns = [columns[int(w)] for w in table.columns]
-    total = pd.DataFrame(
-        [table.sum(axis=0).to_numpy()],
-        columns=table.columns,
-        index=pd.MultiIndex.from_tuples([("Total",) + ("",) * (len(groups) - 1)], names=groups)
-        if len(groups) > 1
-        else pd.Index(["Total"], name=groups[0]),
-    )
-    if len(groups) > 1:
-        table.index = pd.MultiIndex.from_tuples(
-            [tuple(str(v) for v in k) for k in table.index], names=groups
-        )
-    else:
-        table.index = pd.Index([str(v) for v in table.index], name=groups[0])
-    return pd.concat([table, total]).astype("int64")
+    groups = list(study.spec.groups)
+    rows = rows if rows is not None else (groups[0] if groups else None)
+    columns = columns if columns is not None else (groups[1] if len(groups) > 1 else None)
+    keep = [study.id, study.wave] + [g for g in (rows, columns) if g]
+    data = study.data[keep].drop_duplicates([study.id, study.wave])
+    lab = _labelled_groups(study, data, [g for g in (rows, columns) if g])
+    blocks = []
+    for w in study.waves:
+        part = lab[lab[study.wave] == w]
+        r = part[rows] if rows else pd.Series("all", index=part.index, name="group")
+        if columns:
+            table = pd.crosstab(r, part[columns])
+        else:
+            table = r.value_counts(sort=False).to_frame("n")
+        table.columns = [str(c) for c in table.columns]
+        table.index = [str(i) for i in table.index]
+        table["Total"] = table.sum(axis=1)
+        total = table.sum(axis=0).to_frame().T
+        total.index = ["Total"]
+        block = pd.concat([table, total]).astype("int64")
+        block.insert(0, rows or "group", block.index)
+        block.insert(0, study.wave, int(w))
+        blocks.append(block.reset_index(drop=True))
+    return pd.concat(blocks, ignore_index=True)
 
 
 def missing_table(study: Study) -> pd.DataFrame:

@@ -193,17 +193,27 @@ def _check_no_small_counts(page: _Report, min_cell: int) -> None:
 
 
 def _check_totals_protect(frame: pd.DataFrame, label_columns: list[str]) -> None:
-    """In a table with a ``Total`` row, no count column has exactly one hidden interior cell."""
+    """With a ``Total`` row (and column), no line of counts has exactly one hidden interior cell."""
     is_total = frame[label_columns].apply(lambda r: "Total" in set(r), axis=1)
     if not is_total.any():
         return
-    for col in frame.columns:
-        if col in label_columns:
-            continue
+    counts = [c for c in frame.columns if c not in label_columns]
+    for col in counts:
         interior = frame.loc[~is_total, col]
         hidden = interior.map(lambda v: bool(HIDDEN.match(v))).sum()
         total_shown = frame.loc[is_total, col].map(lambda v: v.isdigit()).all()
         assert not (hidden == 1 and total_shown), (col, list(frame[col]))
+    if "Total" in counts:
+        inner = [c for c in counts if c != "Total"]
+        for _, row in frame.iterrows():
+            hidden = sum(bool(HIDDEN.match(row[c])) for c in inner)
+            assert not (hidden == 1 and row["Total"].isdigit()), list(row)
+
+
+def _sample_blocks(page: _Report) -> list[pd.DataFrame]:
+    """The sample table (site x arm per wave), one frame per wave."""
+    frame = page.frame("tbl-sample-groups")
+    return [block.reset_index(drop=True) for _, block in frame.groupby("wave", sort=False)]
 
 
 def _check_numbers_match_api(pages: dict[str, _Report], study: sa.Study) -> None:
@@ -359,11 +369,14 @@ def test_plain_language_summary_comes_first(example_pages: dict[str, _Report]) -
     assert "CI" not in summary.replace("confidence interval", "")
 
 
-def test_sample_table_totals_protect_hidden_cells(example_pages: dict[str, _Report]) -> None:
-    frame = example_pages["reintegration"].frame("tbl-sample-groups")
-    assert frame.iloc[-1, 0] == "Total"
-    assert list(frame.iloc[-1, 2:]) == ["600", "510", "422"]
-    _check_totals_protect(frame, ["site", "arm"])
+def test_sample_table_totals_protect_hidden_cells(
+    example_pages: dict[str, _Report], example_study: sa.Study
+) -> None:
+    blocks = _sample_blocks(example_pages["reintegration"])
+    assert [b["Total"].iloc[-1] for b in blocks] == [str(n) for n in example_study.attrition()["n"]]
+    for block in blocks:
+        assert block["site"].iloc[-1] == "Total"
+        _check_totals_protect(block, ["wave", "site"])
 
 
 @pytest.mark.slow
@@ -470,11 +483,13 @@ def test_planted_study_renders_without_them_once_dropped(planted: Path, tmp_path
         assert not leaked, (name, leaked)
         _check_no_small_counts(pages[name], min_cell)
     # the 3-person site's counts are hidden, and the totals cannot give them away
-    sample = pages["reintegration"].frame("tbl-sample-groups")
-    kampot = sample[sample["site"].str.startswith("Kampot")]
-    assert len(kampot) >= 1
-    assert kampot[["wave 1", "wave 2", "wave 3"]].map(lambda v: bool(HIDDEN.match(v))).all().all()
-    _check_totals_protect(sample, ["site", "arm"])
+    for block in _sample_blocks(pages["reintegration"]):
+        kampot = block[block["site"].str.startswith("Kampot")]
+        assert len(kampot) == 1
+        assert (
+            kampot.drop(columns=["wave", "site"]).map(lambda v: bool(HIDDEN.match(v))).all().all()
+        )
+        _check_totals_protect(block, ["wave", "site"])
     for key, t in pages["programme-evaluation"].tables.items():
         if key.startswith(("tbl-reliable-change", "table-")):
             frame = pd.DataFrame(t["rows"], columns=t["header"])
