@@ -91,3 +91,25 @@ def print_table(rows: list[Row], *, baseline: str) -> None:
         secs = "skipped" if r.seconds is None else f"{r.seconds:.3f}"
         peak = "" if r.peak_mb is None else f"{r.peak_mb:.0f}"
         print(f"| {r.workload} | {r.tool} | {secs} | {ratio} | {peak} | {r.note} |")
+
+
+def timed_interleaved(
+    fns: dict[str, Callable[[], Any]], *, repeat: int = 3, warmup: int = 0
+) -> dict[str, float]:
+    """Median wall time of each function over ``repeat`` rounds in which they take turns.
+
+    On a shared machine the load drifts over minutes; running the contenders in turn (rather
+    than all runs of one, then all of the next) spreads that drift evenly over them, so their
+    ratios are steadier than with :func:`timed` one after the other.
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            gc.collect()
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
