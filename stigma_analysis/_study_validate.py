@@ -76,6 +76,7 @@ def label_direction_problems(study: Study) -> list[dict[str, Any]]:
                         f"value labels run opposite to {ins.id}'s anchors ({lo:g} = {ins.response.labels.get(lo)!r} "
                         f"in the instrument, {lo:g} = {vl.get(float(lo))!r} in the file): recode, or set "
                         f"'reversed_response: true' for {b.name} in the study file",
+                        kind="labels",
                     )
                 )
     return out
@@ -113,6 +114,7 @@ def validate_study(study: Study) -> pd.DataFrame:
                 spec.id,
                 None,
                 "the respondent id is missing",
+                kind="id",
             )
         )
     dup = data.duplicated([spec.wave, spec.id], keep=False) & ~blank
@@ -123,6 +125,7 @@ def validate_study(study: Study) -> pd.DataFrame:
                 spec.id,
                 id_values[i],
                 f"duplicate id within wave {int(waves[i])}",
+                kind="id",
             )
         )
 
@@ -181,6 +184,7 @@ def validate_study(study: Study) -> pd.DataFrame:
                 None,
                 f"looks like personal data ({r.kind}: {r.evidence}); list it under privacy.drop "
                 "(never read) or privacy.allow in the study file",
+                kind="pii",
             )
         )
     out = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
@@ -191,5 +195,3 @@ def validate_study(study: Study) -> pd.DataFrame:
 
 def _py(v: float) -> float | int:
     return int(v) if float(v).is_integer() else float(v)
-
-

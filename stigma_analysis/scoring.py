@@ -238,34 +238,33 @@ def _slug(text: str) -> str:
 
 
 def _score_study(study: Study, *, on_invalid: str) -> pd.DataFrame:
+    from stigma_analysis.study import BLOCKING_KINDS
+
     spec = study.spec
     problems = study.validate()
     data = study.data
-    for reason in problems.loc[
-        problems["reason"].str.contains("value labels run opposite"), "reason"
-    ]:
+    for reason in problems.loc[problems["kind"] == "labels", "reason"]:
         warnings.warn(reason, LabelDirectionWarning, stacklevel=3)
-    if not problems.empty:
-        blocking = problems[
-            problems["row"].notna() | problems["reason"].str.contains("not in the data")
-        ]
-        if on_invalid == "raise" and not blocking.empty:
-            raise DataValidationError(
-                f"{study.path}: cannot score; fix these data problems first (see `stigma-analysis validate`)",
-                blocking.reset_index(drop=True),
-            )
-        if not blocking.empty:
-            data = data.copy()
-            n = 0
-            for b in study.instruments:
-                lo, hi = b.instrument.response.min, b.instrument.response.max
-                for col in b.columns.values():
-                    if col in data.columns:
-                        v = pd.to_numeric(data[col], errors="coerce")
-                        bad = v.notna() & ((v < lo) | (v > hi))
-                        n += int(bad.sum() + (data[col].notna() & v.isna()).sum())
-                        data[col] = v.mask(bad)
-            warnings.warn(f"{n} invalid answers were treated as missing", UserWarning, stacklevel=3)
+    blocking = problems[problems["kind"].isin(BLOCKING_KINDS)]
+    # answers can be treated as missing on request; ids, waves and absent columns never
+    fatal = blocking if on_invalid == "raise" else blocking[blocking["kind"] != "value"]
+    if not fatal.empty:
+        raise DataValidationError(
+            f"{study.path}: cannot score; fix these data problems first (see `stigma-analysis validate`)",
+            fatal.reset_index(drop=True),
+        )
+    if not blocking.empty:
+        data = data.copy()
+        n = 0
+        for b in study.instruments:
+            lo, hi = b.instrument.response.min, b.instrument.response.max
+            for col in set(b.columns.values()):
+                if col in data.columns:
+                    v = pd.to_numeric(data[col], errors="coerce")
+                    bad = v.notna() & ((v < lo) | (v > hi))
+                    n += int(bad.sum() + (data[col].notna() & v.isna()).sum())
+                    data[col] = v.mask(bad)
+        warnings.warn(f"{n} invalid answers were treated as missing", UserWarning, stacklevel=3)
 
     items = set(study.item_columns)
     keep = [spec.id, spec.wave, *spec.groups]

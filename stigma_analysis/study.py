@@ -47,7 +47,9 @@ __all__ = [
     "validate",
 ]
 
-PROBLEM_COLUMNS = ["file", "row", "column", "value", "reason"]
+PROBLEM_COLUMNS = ["file", "row", "column", "value", "reason", "kind"]
+# problems that scoring cannot treat as missing answers
+BLOCKING_KINDS = frozenset({"value", "id", "wave", "column"})
 
 
 class _Strict(BaseModel):
@@ -470,6 +472,7 @@ def load_study(path: str | Path) -> Study:
                             col,
                             None,
                             f"column for {b.name} item {item} is not in this file",
+                            kind="column",
                         )
                     )
         if spec.id not in df.columns:
@@ -488,6 +491,7 @@ def load_study(path: str | Path) -> Study:
                             spec.wave,
                             df[spec.wave].iloc[int(pos)],
                             f"the file is wave {entry.wave} in the study file",
+                            kind="wave",
                         )
                     )
             wave_values = pd.Series(entry.wave, index=df.index, dtype="int64")
@@ -593,9 +597,16 @@ def _few(cols: Any, n: int = 8) -> str:
 
 
 def _problem(
-    file: str, row: int | None, column: str | None, value: Any, reason: str
+    file: str, row: int | None, column: str | None, value: Any, reason: str, *, kind: str = "value"
 ) -> dict[str, Any]:
-    return {"file": file, "row": row, "column": column, "value": value, "reason": reason}
+    return {
+        "file": file,
+        "row": row,
+        "column": column,
+        "value": value,
+        "reason": reason,
+        "kind": kind,
+    }
 
 
 def _empty_missing() -> pd.DataFrame:

@@ -70,6 +70,18 @@ def test_validate_planted_study(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert _checksums(tmp_path) == before
 
 
+def test_invalid_missing_still_refuses_duplicate_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = _planted(tmp_path)
+    code, _, err = _run(
+        ["score", str(study), "--invalid", "missing", "-o", str(tmp_path / "s.csv")], capsys
+    )
+    assert code == 1
+    assert "duplicate id within wave 2" in err
+    assert not (tmp_path / "s.csv").exists()
+
+
 def test_score_refuses_invalid_data_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -86,13 +98,11 @@ def test_score_refuses_invalid_data_and_writes_nothing(
 def test_output_over_an_input_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    study = _planted(tmp_path)
+    study = _clean(tmp_path)
     before = _checksums(tmp_path)
-    code, _, err = _run(
-        ["score", str(study), "--invalid", "missing", "-o", str(tmp_path / "wave1.csv")], capsys
-    )
+    code, _, err = _run(["score", str(study), "-o", str(tmp_path / "wave1.csv")], capsys)
     assert code == 1
-    assert "wave1.csv" in err
+    assert "wave1.csv: cannot write: refusing to overwrite an input file" in err
     assert _checksums(tmp_path) == before
 
 

@@ -112,17 +112,28 @@ def test_validate_lists_every_planted_problem_and_no_others(tmp_path: Path) -> N
 def test_validate_raises_with_failure_cases(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError, match="7 problems") as info:
         validate(_planted(tmp_path), raise_on_problems=True)
-    assert list(info.value.failure_cases.columns) == ["file", "row", "column", "value", "reason"]
+    assert list(info.value.failure_cases.columns) == [
+        "file",
+        "row",
+        "column",
+        "value",
+        "reason",
+        "kind",
+    ]
+
+
+def _clean(folder: Path) -> Path:
+    """The planted study's first wave with its two bad answers fixed."""
+    _planted(folder, reversed_labels=False)
+    w1 = pd.read_csv(folder / "wave1.csv", dtype=str)
+    w1.loc[2, "lone1"] = "3"
+    w1.loc[3, "lone2"] = "1"
+    w1.to_csv(folder / "wave1.csv", index=False)
+    return _write_study(folder, data=[{"path": "wave1.csv", "wave": 1}])
 
 
 def test_clean_study_scores_with_reason_counts(tmp_path: Path) -> None:
-    _planted(tmp_path, reversed_labels=False)
-    w1 = pd.read_csv(tmp_path / "wave1.csv", dtype=str)
-    w1.loc[2, "lone1"] = "3"
-    w1.loc[3, "lone2"] = "1"
-    w1.to_csv(tmp_path / "wave1.csv", index=False)
-    path = _write_study(tmp_path, data=[{"path": "wave1.csv", "wave": 1}])
-    study = load_study(path)
+    study = load_study(_clean(tmp_path))
     assert study.validate().empty
     scores = score(study)
     assert list(scores.columns[:3]) == ["rid", "wave", "site"]
