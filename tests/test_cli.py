@@ -13,7 +13,7 @@ import pytest
 from stigma_analysis.cli import main
 
 from .conftest import EXAMPLE_STUDY, ROOT
-from .study.test_study import _planted
+from .study.test_study import _clean, _planted
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
