@@ -62,7 +62,6 @@ def main(argv: list[str]) -> int:
         "stigma_analysis",
         "report",
         "surveys/example/study.yaml",
-        "--all",
         "-o",
         "_output",
         *rest,

@@ -180,9 +180,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"stigma_analysis.{name}")
     module = _LAZY.get(name)
+    if module is None and name in _SUBMODULES:
+        return importlib.import_module(f"stigma_analysis.{name}")
     if module is None:
         raise AttributeError(f"module 'stigma_analysis' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)

@@ -84,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print JSON with stable keys")
     r.set_defaults(func=_reliability)
 
-    rep = sub.add_parser("report", help="render a report of a study to HTML")
+    rep = sub.add_parser(
+        "report", help="render the study's reports to HTML (research and programme evaluation)"
+    )
     rep.add_argument("study", metavar="STUDY", help="the study.yaml")
     rep.add_argument(
         "--template", metavar="QMD", help="the document (default analysis/reintegration.qmd)"
@@ -96,7 +98,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="output folder (default _output)",
     )
-    rep.add_argument("--all", action="store_true", help="render every document in analysis/")
     rep.add_argument(
         "--engine", choices=["auto", "quarto", "builtin"], default="auto", help="renderer"
     )
@@ -324,23 +325,28 @@ def _reliability(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _documents(template: str | None) -> list[Path]:
+    """The report documents: --template, else every .qmd in analysis/ (here, or in the checkout)."""
+    if template:
+        doc = Path(template)
+        if not doc.exists():
+            raise SystemExit(_usage(f"report template not found: {doc}"))
+        return [doc]
+    for folder in (Path.cwd() / "analysis", Path(__file__).resolve().parents[1] / "analysis"):
+        docs = sorted(folder.glob("*.qmd"))
+        if docs:
+            return docs
+    raise SystemExit(_usage("no report documents found in ./analysis; name one with --template"))
+
+
 def _report(args: argparse.Namespace) -> int:
     from stigma_analysis.report import render
     from stigma_analysis.study import load_study
 
     # refuse before starting a kernel: unresolved personal columns (DisclosureError, exit 1)
     load_study(args.study).disclosure_policy()
-
-    root = Path(__file__).resolve().parents[1]
-    if args.all:
-        docs = sorted((root / "analysis").glob("*.qmd"))
-    else:
-        docs = [Path(args.template) if args.template else root / "analysis" / "reintegration.qmd"]
-    for doc in docs:
-        if not doc.exists():
-            raise SystemExit(_usage(f"report template not found: {doc}"))
-        outputs = render(doc, args.study, output_dir=args.output_dir, engine=args.engine)
-        for o in outputs:
+    for doc in _documents(args.template):
+        for o in render(doc, args.study, output_dir=args.output_dir, engine=args.engine):
             print(f"wrote {o}")
     return EXIT_OK
 

@@ -16,6 +16,8 @@ The arithmetic lives in ``_reliability_core`` (covariance matrices, bootstrap) a
 from __future__ import annotations
 
 import math
+import sys
+import types
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -726,3 +728,18 @@ def reliable_change_threshold(sd: float, reliability: float, *, level: float = 0
 
     z = NormalDist().inv_cdf(0.5 + level / 2)
     return z * math.sqrt(2.0) * float(standard_error_of_measurement(float(sd), float(reliability)))
+
+
+class _CallableModule(types.ModuleType):
+    """``stigma_analysis.reliability`` is both this module and its main function.
+
+    Importing a submodule makes Python set it as an attribute of the package, which would hide
+    the function ``stigma_analysis.reliability`` behind the module. Calling the module calls
+    the function, so ``sa.reliability(study)`` works whatever was imported first.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return reliability(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -30,3 +30,14 @@ def test_import_is_cheap() -> None:
 
 def test_all_lists_every_lazy_name() -> None:
     assert set(sa.__all__) >= set(sa._LAZY)
+
+
+def test_reliability_is_callable_whatever_was_imported_first() -> None:
+    code = (
+        "import stigma_analysis.reliability, stigma_analysis as sa; "
+        "assert callable(sa.reliability); assert sa.reliability.alpha; print('ok')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "ok"
