@@ -439,6 +439,15 @@ def load_study(path: str | Path) -> Study:
             mapping = ins.columns(use.columns)
         except ValueError as exc:
             raise SpecError(path, f"instruments[{i}].columns", str(exc)) from None
+        seen_cols: dict[str, str] = {}
+        for item, col in mapping.items():
+            if col in seen_cols:
+                raise SpecError(
+                    path,
+                    f"instruments[{i}].columns",
+                    f"column {col!r} is given for items {seen_cols[col]} and {item}; each item needs its own column",
+                )
+            seen_cols[col] = item
         is_file = use.instrument.endswith((".yaml", ".yml")) or "/" in use.instrument
         bound.append(
             BoundInstrument(
@@ -449,16 +458,41 @@ def load_study(path: str | Path) -> Study:
             )
         )
 
+    for j, code in enumerate(spec.missing_codes):
+        for i, b in enumerate(bound):
+            lo, hi = b.instrument.response.min, b.instrument.response.max
+            if lo <= code <= hi:
+                raise SpecError(
+                    path,
+                    f"missing_codes[{j}]",
+                    f"{code:g} is a valid answer of {b.instrument.id} (instruments[{i}], {lo:g}-{hi:g}); "
+                    "a missing code must lie outside every instrument's response range",
+                )
+
     frames: list[pd.DataFrame] = []
     codebooks: dict[int, Codebook] = {}
     missing_parts: list[pd.DataFrame] = []
     problems: list[dict[str, Any]] = []
     item_cols = {c for b in bound for c in b.columns.values()}
     drop = set(spec.privacy.drop)
+    dropped_from: list[set[str]] = []
+    id_kinds: dict[str, str] = {}
     for entry in spec.data:
         file = folder / entry.path
         cb_path = folder / entry.codebook if entry.codebook else None
-        survey = read_survey(file, codebook=cb_path, encoding=entry.encoding)
+        override: Any = cb_path
+        if cb_path is None and file.suffix.lower() == ".csv":
+            from stigma_analysis.io import Codebook as _Codebook
+            from stigma_analysis.io import Variable
+
+            # ids are labels, not numbers: '007' must stay '007' to link across waves
+            override = _Codebook(variables={spec.id: Variable(name=spec.id, type="string")})
+        survey = read_survey(file, codebook=override, encoding=entry.encoding)
+        dropped_from.append({c for c in survey.data.columns if c in drop})
+        if spec.id in survey.data.columns:
+            id_kinds[entry.path] = (
+                "numbers" if pd.api.types.is_numeric_dtype(survey.data[spec.id]) else "text"
+            )
         df = survey.data.drop(columns=[c for c in survey.data.columns if c in drop])
         codebook = survey.codebook
         fname = entry.path
@@ -504,10 +538,14 @@ def load_study(path: str | Path) -> Study:
                     "wave",
                     f"{fname} row {first + 1}: the wave column {spec.wave!r} has a missing or non-numeric value",
                 )
+            if not np.array_equal(wave_values.to_numpy(), np.round(wave_values.to_numpy())):
+                raise SpecError(
+                    path, "wave", f"{fname}: the wave column {spec.wave!r} holds non-whole numbers"
+                )
             wave_values = wave_values.astype("int64")
         else:
             wave_values = pd.Series(1, index=df.index, dtype="int64")
-        df = df.assign(**{spec.wave: wave_values.to_numpy()})
+        df = df.assign(**{spec.wave: wave_values.to_numpy(), spec.id: _id_text(df[spec.id])})
         order = list(df.columns)
 
         # the study's extra missing codes: numeric columns except id, wave and weights
@@ -518,11 +556,21 @@ def load_study(path: str | Path) -> Study:
         for col in df.columns:
             if col in {spec.id, spec.wave, spec.weights} or not len(codes):
                 continue
+            if col in item_cols:
+                col_codes = codes
+            else:
+                # elsewhere (age, months, group codes) a code is missing only where the file
+                # labels it (97 = 'Refused'): an unlabelled 97 may be a real value
+                var = codebook.variables.get(col)
+                labelled = {float(k) for k in (var.value_labels if var else {}) if _is_numeric(k)}
+                col_codes = np.array([c for c in codes if c in labelled])
+                if not len(col_codes):
+                    continue
             num = pd.to_numeric(df[col], errors="coerce") if col in item_cols else df[col]
             if not pd.api.types.is_numeric_dtype(num):
                 continue
             values = num.to_numpy(dtype=float, na_value=np.nan)
-            hit = np.isin(values, codes)
+            hit = np.isin(values, col_codes)
             if hit.any():
                 rows = np.flatnonzero(hit)
                 codebook = codebook.with_missing(col, rows, values[rows])
@@ -530,7 +578,7 @@ def load_study(path: str | Path) -> Study:
         for b in bound:
             if b.use.reversed_response:
                 lo, hi = b.instrument.response.min, b.instrument.response.max
-                for c in b.columns.values():
+                for c in dict.fromkeys(b.columns.values()):
                     if c in df.columns:
                         updates[c] = (lo + hi) - pd.to_numeric(
                             updates.get(c, df[c]), errors="coerce"
@@ -547,6 +595,37 @@ def load_study(path: str | Path) -> Study:
         frames.append(df)
 
     data = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
+    if len(set(id_kinds.values())) > 1:
+        numeric = [f for f, k in id_kinds.items() if k == "numbers"]
+        text = [f for f, k in id_kinds.items() if k == "text"]
+        problems.append(
+            _problem(
+                ", ".join(numeric),
+                None,
+                spec.id,
+                None,
+                f"ids are numbers in {', '.join(numeric)} but text in {', '.join(text)}: leading zeros "
+                "may have been lost ('007' vs 7); check that each person keeps one id across waves",
+                kind="id",
+            )
+        )
+    for j, c in enumerate(spec.privacy.drop):
+        if not any(c in seen for seen in dropped_from):
+            raise SpecError(
+                path,
+                f"privacy.drop[{j}]",
+                f"{c!r} is not a column of any data file (a typo would let it through)",
+            )
+    for i, b in enumerate(bound):
+        for scale in b.instrument.scales:
+            for suffix in ("", "_n_answered", "_band"):
+                name = f"{b.name}_{scale}{suffix}"
+                if name in data.columns:
+                    raise SpecError(
+                        path,
+                        f"instruments[{i}].name",
+                        f"the score column {name!r} would clash with a column of the data; choose another name",
+                    )
     missing = pd.concat(missing_parts, ignore_index=True) if missing_parts else _empty_missing()
 
     # coded group columns read from SPSS as floats (1.0, 2.0): whole numbers without gaps become
@@ -589,6 +668,26 @@ def load_study(path: str | Path) -> Study:
         missing=missing,
         raw_problems=pd.DataFrame(problems, columns=PROBLEM_COLUMNS),
     )
+
+
+def _id_text(ids: pd.Series) -> pd.Series:
+    """Ids as text: whole numbers without '.0' ('7', not '7.0'), strings stripped, missing kept."""
+    if pd.api.types.is_numeric_dtype(ids):
+        v = ids.to_numpy(dtype=float, na_value=np.nan)
+        whole = ~np.isnan(v) & (v == np.round(v))
+        text = np.where(
+            whole, np.char.mod("%d", np.where(whole, v, 0).astype(np.int64)), ids.astype(str)
+        )
+        return pd.Series(text, index=ids.index, dtype="string").mask(np.isnan(v))
+    return ids.astype("string").str.strip()
+
+
+def _is_numeric(x: Any) -> bool:
+    try:
+        float(x)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _few(cols: Any, n: int = 8) -> str:

@@ -257,3 +257,83 @@ def test_reversed_response_flips_answers_but_not_missing_codes(tmp_path: Path) -
     assert study.data["lone1"].tolist()[:3] == [3.0, -5.0, 2.0]
     assert np.isnan(study.data["lone1"].iloc[3])
     assert not study.validate()["reason"].str.contains("opposite").any()
+
+
+def test_csv_ids_keep_leading_zeros_and_link_to_spss_waves(tmp_path: Path) -> None:
+    pd.DataFrame({"rid": ["007", "010"], "lone1": [1, 2], "lone2": [1, 2], "lone3": [1, 2]}).to_csv(
+        tmp_path / "w1.csv", index=False
+    )
+    pyreadstat.write_sav(
+        pd.DataFrame(
+            {"rid": ["007", "010"], "lone1": [1.0, 2.0], "lone2": [1.0, 2.0], "lone3": [1.0, 2.0]}
+        ),
+        str(tmp_path / "w2.sav"),
+    )
+    study = load_study(
+        _write_study(
+            tmp_path, data=[{"path": "w1.csv", "wave": 1}, {"path": "w2.sav", "wave": 2}], groups=[]
+        )
+    )
+    assert study.data["rid"].tolist() == ["007", "010", "007", "010"]
+    assert study.presence().all(axis=None)
+
+
+def test_numeric_and_text_ids_across_files_are_flagged(tmp_path: Path) -> None:
+    pd.DataFrame({"rid": ["007"], "lone1": [1], "lone2": [1], "lone3": [1]}).to_csv(
+        tmp_path / "w1.csv", index=False
+    )
+    pyreadstat.write_sav(
+        pd.DataFrame({"rid": [7.0], "lone1": [1.0], "lone2": [1.0], "lone3": [1.0]}),
+        str(tmp_path / "w2.sav"),
+    )
+    study = load_study(
+        _write_study(
+            tmp_path, data=[{"path": "w1.csv", "wave": 1}, {"path": "w2.sav", "wave": 2}], groups=[]
+        )
+    )
+    assert study.data["rid"].tolist() == ["007", "7"]
+    problems = study.validate()
+    assert problems["reason"].str.contains("ids are numbers in w2.sav but text in w1.csv").any()
+
+
+def test_missing_code_inside_a_response_range_is_refused(tmp_path: Path) -> None:
+    _planted(tmp_path)
+    with pytest.raises(SpecError, match="3 is a valid answer of ucla3") as info:
+        load_study(_write_study(tmp_path, missing_codes=[3, 97]))
+    assert info.value.key == "missing_codes[0]"
+
+
+def test_unlabelled_codes_in_covariates_are_kept(tmp_path: Path) -> None:
+    pd.DataFrame(
+        {"rid": ["a", "b"], "age": [97, 30], "lone1": [1, 97], "lone2": [1, 1], "lone3": [1, 1]}
+    ).to_csv(tmp_path / "w1.csv", index=False)
+    study = load_study(_write_study(tmp_path, data=[{"path": "w1.csv", "wave": 1}], groups=[]))
+    assert study.data["age"].tolist() == [
+        97,
+        30,
+    ]  # an age of 97 is not 'refused' unless labelled so
+    assert np.isnan(study.data["lone1"].iloc[1])  # items: the study's codes always apply
+
+
+def test_one_column_for_two_items_is_refused(tmp_path: Path) -> None:
+    _planted(tmp_path)
+    bad = dict(UCLA, columns={1: "lone1", 2: "lone1", 3: "lone3"})
+    with pytest.raises(SpecError, match="'lone1' is given for items 1 and 2") as info:
+        load_study(_write_study(tmp_path, instruments=[bad]))
+    assert info.value.key == "instruments[0].columns"
+
+
+def test_score_name_clashing_with_data_is_refused(tmp_path: Path) -> None:
+    pd.DataFrame(
+        {"rid": ["a"], "ucla_total": [5], "lone1": [1], "lone2": [1], "lone3": [1]}
+    ).to_csv(tmp_path / "w1.csv", index=False)
+    with pytest.raises(SpecError, match="'ucla_total' would clash") as info:
+        load_study(_write_study(tmp_path, data=[{"path": "w1.csv", "wave": 1}], groups=[]))
+    assert info.value.key == "instruments[0].name"
+
+
+def test_privacy_drop_typo_is_refused(tmp_path: Path) -> None:
+    _planted(tmp_path)
+    with pytest.raises(SpecError, match="'vilage' is not a column") as info:
+        load_study(_write_study(tmp_path, privacy={"drop": ["vilage"]}))
+    assert info.value.key == "privacy.drop[0]"
