@@ -545,7 +545,8 @@ def load_study(path: str | Path) -> Study:
             wave_values = wave_values.astype("int64")
         else:
             wave_values = pd.Series(1, index=df.index, dtype="int64")
-        df = df.assign(**{spec.wave: wave_values.to_numpy(), spec.id: _id_text(df[spec.id])})
+        df = df.assign(**{spec.wave: wave_values.to_numpy()})
+        df[spec.id] = _id_text(df[spec.id])
         order = list(df.columns)
 
         # the study's extra missing codes: numeric columns except id, wave and weights
