@@ -82,6 +82,7 @@ def score_instrument(
     *,
     columns: str | Mapping[Any, str] | None = None,
     name: str | None = None,
+    on_invalid: Literal["raise", "missing"] = "raise",
     warn_provisional: bool = True,
 ) -> pd.DataFrame:
     """Score one instrument on a plain DataFrame.
@@ -98,6 +99,11 @@ def score_instrument(
         else columns named exactly as the item ids.
     name : str, optional
         Prefix of the score columns (default: the instrument id).
+    on_invalid : {"raise", "missing"}, default "raise"
+        Answers outside the response range (a 97 that is still a number, data coded 0-3 for a
+        1-4 instrument) or text that is not a number: raise
+        :class:`~stigma_analysis.errors.DataValidationError` listing every one, or treat them
+        as missing with a warning.
 
     Returns
     -------
@@ -141,17 +147,50 @@ def score_instrument(
         )
     # One pass per item column: answers with 0 where missing (reverse-keyed items flipped) and
     # the missing mask. No (n x k) matrix or temporary is ever built.
-    flip = ins.response.min + ins.response.max
+    lo, hi = ins.response.min, ins.response.max
+    flip = lo + hi
     values: dict[str, np.ndarray] = {}
     missing: dict[str, np.ndarray] = {}
+    failures: list[pd.DataFrame] = []
     for item in ins.items:
-        s = data[mapping[item]]
-        if not pd.api.types.is_numeric_dtype(s):
-            s = pd.to_numeric(s, errors="coerce")
+        raw = data[mapping[item]]
+        s = raw if pd.api.types.is_numeric_dtype(raw) else pd.to_numeric(raw, errors="coerce")
         v = s.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            invalid = (v < lo) | (v > hi)
+        if s is not raw:
+            invalid |= raw.notna().to_numpy() & np.isnan(v)
+        if invalid.any():
+            rows = np.flatnonzero(invalid)
+            failures.append(
+                pd.DataFrame(
+                    {
+                        "file": None,
+                        "row": data.index[rows],
+                        "column": mapping[item],
+                        "value": raw.to_numpy(dtype=object)[rows],
+                        "reason": f"not an answer of {ins.id} ({lo:g}-{hi:g}) nor missing",
+                        "kind": "value",
+                    }
+                )
+            )
+            v = np.where(invalid, np.nan, v)
         m = np.isnan(v)
         values[item] = np.where(m, 0.0, flip - v if item in ins.reverse else v)
         missing[item] = m
+    if failures:
+        cases = pd.concat(failures, ignore_index=True)
+        if on_invalid == "raise":
+            raise DataValidationError(
+                f"{ins.id}: answers outside {lo:g}-{hi:g} or not numbers (declare missing codes as "
+                "NaN first, or pass on_invalid='missing')",
+                cases,
+            )
+        warnings.warn(
+            f"{len(cases)} invalid answers to {ins.id} were treated as missing",
+            UserWarning,
+            stacklevel=2,
+        )
     out: dict[str, Any] = {}
     for scale in ins.scales:
         items = ins.scale_items(scale)
@@ -226,7 +265,7 @@ def score(
             )
         if instrument is None:
             raise TypeError("score(data, instrument): instrument is required for a DataFrame")
-        return score_instrument(data, instrument, columns=columns, name=name)
+        return score_instrument(data, instrument, columns=columns, name=name, on_invalid=on_invalid)
     if on_invalid not in ("raise", "missing"):
         raise ValueError(f"on_invalid must be 'raise' or 'missing', got {on_invalid!r}")
     return _score_study(data, on_invalid=on_invalid)
@@ -272,35 +311,50 @@ def _score_study(study: Study, *, on_invalid: str) -> pd.DataFrame:
         keep.append(spec.weights)
     keep += [c for c in data.columns if c not in items and c not in keep and not c.startswith("_")]
     parts = [data[keep].reset_index(drop=True)]
+    # positions in study.data of every recorded missing cell, computed once
     missing = study.missing
+    if not missing.empty:
+        key = pd.MultiIndex.from_arrays([data["_file"].to_numpy(), data["_row"].to_numpy()])
+        pos = key.get_indexer(
+            pd.MultiIndex.from_arrays([missing["file"].to_numpy(), missing["row"].to_numpy()])
+        )
+        missing = missing.assign(_pos=pos.astype(np.int64))[pos >= 0]
     for b in study.instruments:
         scored = score_instrument(
             data.reset_index(drop=True), b.instrument, columns=b.columns, name=b.name
         )
         parts.append(scored)
-        parts.append(_missing_counts(study, b, missing, len(data)))
+        parts.append(_missing_counts(b, missing, len(data)))
     return pd.concat(parts, axis=1)
 
 
-def _missing_counts(study: Study, b: Any, missing: pd.DataFrame, n_rows: int) -> pd.DataFrame:
-    """Per scale and reason: how many of the scale's items were missing with that reason."""
-    cols = set(b.columns.values())
-    m = missing[missing["column"].isin(cols)]
+def _code_name(code: Any) -> str:
+    """A column-name part for a missing code: 97 -> '97', -9 -> 'm9', 'NA' -> 'na'."""
+    try:
+        text = f"{float(code):g}"
+    except (TypeError, ValueError):
+        return _slug(str(code))
+    return text.replace("-", "m").replace(".", "_")
+
+
+def _missing_counts(b: Any, missing: pd.DataFrame, n_rows: int) -> pd.DataFrame:
+    """Per scale and missing code: how many of the scale's items were missing with that code.
+
+    Columns are named by code (``ismi_total_n_missing_97``), not by label: labels may be in any
+    language or differ between waves; ``Study.missing_by_reason`` gives the labels.
+    """
+    m = missing[missing["column"].isin(set(b.columns.values()))]
     if m.empty:
         return pd.DataFrame(index=range(n_rows))
-    # map (file, row) of the missing table to positions in study.data
-    key = pd.MultiIndex.from_arrays([study.data["_file"].to_numpy(), study.data["_row"].to_numpy()])
-    pos = key.get_indexer(pd.MultiIndex.from_arrays([m["file"].to_numpy(), m["row"].to_numpy()]))
-    m = m.assign(_pos=pos)[pos >= 0]
+    names = m["code"].map(_code_name)
     out: dict[str, np.ndarray] = {}
     for scale in b.instrument.scales:
-        scale_cols = {b.columns[i] for i in b.instrument.scale_items(scale)}
-        ms = m[m["column"].isin(scale_cols)]
-        for reason in sorted(m["reason"].unique()):
-            counts = np.bincount(
-                ms.loc[ms["reason"] == reason, "_pos"].to_numpy(dtype=np.int64), minlength=n_rows
-            )
-            out[f"{b.name}_{scale}_n_{_slug(reason)}"] = counts
+        in_scale = (
+            m["column"].isin({b.columns[i] for i in b.instrument.scale_items(scale)}).to_numpy()
+        )
+        for name in sorted(names.unique()):
+            rows = m["_pos"].to_numpy()[in_scale & (names == name).to_numpy()]
+            out[f"{b.name}_{scale}_n_missing_{name}"] = np.bincount(rows, minlength=n_rows)
     return pd.DataFrame(out)
 
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from stigma_analysis.errors import DataValidationError
 from stigma_analysis.instruments import Instrument, load_instrument
 from stigma_analysis.scoring import ProvisionalInstrumentWarning, item_matrix, score
 
@@ -167,3 +168,15 @@ def test_reversing_twice_is_identity(X: np.ndarray) -> None:
     twice = once.copy()
     twice[:, rev] = 5 - twice[:, rev]
     np.testing.assert_array_equal(twice, raw)
+
+
+def test_dataframe_answers_out_of_range_are_refused_or_masked() -> None:
+    df = pd.DataFrame({"q1": [1, 97, 2], "q2": [2, 2, "3 - often"], "q3": [3, 3, 1]})
+    with pytest.raises(DataValidationError, match="ucla3: answers outside 1-3") as info:
+        score(df, "ucla3", columns="q{item}")
+    cases = info.value.failure_cases
+    assert list(zip(cases["row"], cases["column"], strict=True)) == [(1, "q1"), (2, "q2")]
+    with pytest.warns(UserWarning, match="2 invalid answers to ucla3 were treated as missing"):
+        out = score(df, "ucla3", columns="q{item}", on_invalid="missing")
+    assert out["ucla3_total"].tolist()[0] == 6.0
+    assert np.isnan(out["ucla3_total"].tolist()[1])  # all 3 items needed

@@ -140,7 +140,7 @@ def test_clean_study_scores_with_reason_counts(tmp_path: Path) -> None:
     assert scores["ucla_total"].tolist()[:4] == [3.0, 6.0, 9.0, 5.0]
     assert np.isnan(scores["ucla_total"].iloc[4])  # one item refused, all 3 needed
     assert scores["ucla_total_n_answered"].tolist() == [3, 3, 3, 3, 2]
-    assert scores["ucla_total_n_code_97"].tolist() == [0, 0, 0, 0, 1]
+    assert scores["ucla_total_n_missing_97"].tolist() == [0, 0, 0, 0, 1]
     assert scores["ucla_total_band"].astype(str).tolist()[:4] == [
         "not_lonely",
         "lonely",
