@@ -157,8 +157,10 @@ def validate_study(study: Study) -> pd.DataFrame:
             out_of_range = ~np.isnan(vals) & ((vals < lo) | (vals > hi))
             if out_of_range.any():
                 waves = data[spec.wave].to_numpy()
+                flipped = b.use.reversed_response
                 for i in np.flatnonzero(out_of_range):
-                    v = vals[i]
+                    # report the value as it is in the file, before a declared reversal
+                    v = (lo + hi) - vals[i] if flipped else vals[i]
                     cb = study.codebooks.get(int(waves[i]))
                     label = None
                     if cb is not None and col in cb.variables:

@@ -256,7 +256,9 @@ def test_reversed_response_flips_answers_but_not_missing_codes(tmp_path: Path) -
     # lone1 = [1, 9, 2, 98(user-missing)] -> [3, -5, 2, NaN]; 9 is a planted invalid code
     assert study.data["lone1"].tolist()[:3] == [3.0, -5.0, 2.0]
     assert np.isnan(study.data["lone1"].iloc[3])
-    assert not study.validate()["reason"].str.contains("opposite").any()
+    problems = study.validate()
+    assert not problems["reason"].str.contains("opposite").any()
+    assert problems.loc[problems["column"] == "lone1", "value"].tolist() == [9]  # as in the file
 
 
 def test_csv_ids_keep_leading_zeros_and_link_to_spss_waves(tmp_path: Path) -> None:
