@@ -731,12 +731,10 @@ def _missing_table(codebook: Codebook, df: pd.DataFrame, wave_col: str, fname: s
         if s.empty:
             continue
         rows = s.index.to_numpy()
-        reasons = [
-            codebook.missing_reason(col, c) or f"code {c:g}"
-            if isinstance(c, float | int)
-            else (codebook.missing_reason(col, c) or f"code {c}")
-            for c in s.to_numpy()
-        ]
+        codes = s.to_numpy()
+        # one label lookup per distinct code, not per cell
+        label_of = {c: codebook.missing_reason(col, c) or _code_text(c) for c in pd.unique(codes)}
+        reasons = pd.Series(codes).map(label_of).to_numpy()
         parts.append(
             pd.DataFrame(
                 {
@@ -750,6 +748,10 @@ def _missing_table(codebook: Codebook, df: pd.DataFrame, wave_col: str, fname: s
             )
         )
     return pd.concat(parts, ignore_index=True) if parts else _empty_missing()
+
+
+def _code_text(code: Any) -> str:
+    return f"code {code:g}" if isinstance(code, float | int) else f"code {code}"
 
 
 def _as_code(v: Any) -> Any:
