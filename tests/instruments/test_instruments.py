@@ -76,7 +76,8 @@ def test_mspss_subscales() -> None:
     [(0.8, 5, 4), (0.8, 24, 20), ("80%", 6, 5), (1.0, 9, 9), (1, 10, 1), (8, 10, 8), (12, 10, 10)],
 )
 def test_min_answered_rules(value: float | int | str, k: int, expected: int) -> None:
-    ins = _tiny(min_answered=value)
+    # a 12-item instrument: an integer count may not exceed the number of items
+    ins = _tiny(min_answered=value, items=list(range(1, 13)))
     assert ins.min_answered_count(k) == expected
 
 
