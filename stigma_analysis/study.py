@@ -178,18 +178,17 @@ class StudySpec(_Strict):
 
 
 def _read_spec(path: Path) -> StudySpec:
-    import yaml
+    from stigma_analysis._yaml import load_yaml
 
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(path, "", "study file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(path, "", f"cannot read the study file: {exc}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SpecError(path, "", f"not valid YAML: {exc}") from None
+    except UnicodeDecodeError:
+        raise SpecError(path, "", "the study file is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise SpecError(path, "", f"cannot read the study file: {exc.strerror or exc}") from None
+    raw = load_yaml(text, file=path)  # a key given twice is an error, not silently the last one
     if not isinstance(raw, Mapping):
         raise SpecError(path, "", "a study file must be a mapping of keys (title, data, id, ...)")
     try:

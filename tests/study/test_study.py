@@ -339,3 +339,11 @@ def test_privacy_drop_typo_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="'vilage' is not a column") as info:
         load_study(_write_study(tmp_path, privacy={"drop": ["vilage"]}))
     assert info.value.key == "privacy.drop[0]"
+
+
+def test_key_given_twice_in_study_file(tmp_path: Path) -> None:
+    _planted(tmp_path)
+    path = tmp_path / "study.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "id: other\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="key 'id' appears twice"):
+        load_study(path)
