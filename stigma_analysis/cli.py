@@ -4,13 +4,24 @@ Exit codes: 0 success, 1 a data or specification problem (reported in one readab
 message, no traceback), 2 a usage error. Commands that report results take ``--json``
 (stable keys, for scripts). This module imports only the standard library at import time
 so that ``stigma-analysis --help`` is instant.
+
+Robustness: output piped into a reader that stops early (``| head``) ends quietly with exit
+code 141 (128 + SIGPIPE, as a shell reports it); a console that cannot show some characters
+(Khmer on a cp1252 / cp437 Windows console, ``PYTHONIOENCODING=cp1252``) gets them as
+``\\uXXXX`` escapes in tables, and ASCII-escaped but exact JSON. Any other, unexpected exception
+is reported as one line ``error: internal error (Type: message); please report it ...`` with
+exit code 1. Set the environment variable ``STIGMA_ANALYSIS_DEBUG=1`` to let such exceptions
+propagate with their full traceback instead (for developers).
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import json
 import math
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -20,6 +31,10 @@ from typing import Any
 __all__ = ["main"]
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `... | head`
+DEBUG_ENV = "STIGMA_ANALYSIS_DEBUG"
+SUMMARY_GROUPS = 40  # readable problem lists: at most this many (file, column, kind, reason) rows
+FIRST_PROBLEMS = 50  # ... then this many individual problems
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -112,17 +127,33 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``stigma-analysis``; returns the exit code."""
+    _tolerant_streams()
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        code = _run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command; turn expected problems (and, last, unexpected ones) into one message."""
     from stigma_analysis.errors import DataValidationError, StigmaAnalysisError
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             code = int(args.func(args))
+        except BrokenPipeError:
+            raise
         except DataValidationError as exc:
             _err(str(exc))
-            _print_table(exc.failure_cases, stream=sys.stderr, limit=50)
+            _print_problems(
+                exc.failure_cases, stream=sys.stderr, more="run `stigma-analysis validate` for all"
+            )
             code = EXIT_PROBLEM
         except StigmaAnalysisError as exc:
             _err(str(exc))
@@ -130,6 +161,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             _err("interrupted")
             code = 130
+        except Exception as exc:  # last resort: one line, no traceback (unless debugging)
+            if os.environ.get(DEBUG_ENV, "") not in {"", "0"}:
+                raise
+            _err(
+                f"internal error ({type(exc).__name__}: {_one_line(str(exc))}); "
+                "please report it with the command you ran"
+            )
+            code = EXIT_PROBLEM
     seen: set[str] = set()
     for w in caught:
         msg = str(w.message)
@@ -137,6 +176,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             seen.add(msg)
             print(f"warning: {msg}", file=sys.stderr)
     return code
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _tolerant_streams() -> None:
+    """Characters the console cannot encode are printed as escapes instead of crashing."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            # a closed or detached stream: leave it alone
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at devnull so that the exit flush cannot fail again.
+
+    The recipe of the Python documentation (``signal`` module, "Note on SIGPIPE").
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
+
+
+def _utf8_stdout() -> bool:
+    enc = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(enc).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def _err(msg: str) -> None:
@@ -147,12 +220,54 @@ def _print_table(df: Any, *, stream: Any = None, limit: int | None = None) -> No
     import pandas as pd
 
     stream = stream or sys.stdout
+    more = 0
     if limit is not None and len(df) > limit:
-        print(df.head(limit).to_string(index=False), file=stream)
-        print(f"... and {len(df) - limit} more (use --json for all)", file=stream)
-    else:
-        with pd.option_context("display.max_colwidth", 80, "display.width", 200):
-            print(df.to_string(index=False), file=stream)
+        df, more = df.head(limit), len(df) - limit
+    with pd.option_context("display.max_colwidth", 80, "display.width", 200):
+        print(df.to_string(index=False), file=stream)
+    if more:
+        print(f"... and {more} more (use --json for all)", file=stream)
+
+
+def _print_problems(problems: Any, *, stream: Any = None, more: str = "use --json for all") -> None:
+    """Readable problem list of any length: counts by (file, column, kind, reason), then the
+    first problems one by one, then how many were left out."""
+    stream = stream or sys.stdout
+    if len(problems) > FIRST_PROBLEMS:
+        keys = [k for k in ("file", "column", "kind", "reason") if k in problems.columns]
+        counts = (
+            problems.groupby(keys, dropna=False, sort=False)
+            .size()
+            .rename("n")
+            .reset_index()
+            .sort_values("n", ascending=False, kind="stable")
+        )
+        head = counts.head(SUMMARY_GROUPS)[["n", *keys]]
+        print("Problems by file, column, kind and reason:", file=stream)
+        print(_left_aligned(head), file=stream)
+        if len(counts) > len(head):
+            rest = counts["n"].iloc[len(head) :].sum()
+            print(f"... and {len(counts) - len(head)} more groups ({rest} problems)", file=stream)
+        print(f"\nThe first {FIRST_PROBLEMS} problems:", file=stream)
+    first = problems.head(FIRST_PROBLEMS)
+    if "reason" in first.columns:  # the long text last
+        first = first[[c for c in first.columns if c != "reason"] + ["reason"]]
+    print(_left_aligned(first), file=stream)
+    if len(problems) > FIRST_PROBLEMS:
+        print(f"... and {len(problems) - FIRST_PROBLEMS} more ({more})", file=stream)
+
+
+def _left_aligned(df: Any) -> str:
+    """A small table as text: numbers right-aligned, text left-aligned (long reasons read better)."""
+    import pandas as pd
+
+    columns = []
+    for c in df.columns:
+        numeric = pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        cells = [str(c)] + ["" if pd.isna(x) else str(x) for x in df[c].astype(object)]
+        width = max(len(x) for x in cells)
+        columns.append([x.rjust(width) if numeric else x.ljust(width) for x in cells])
+    return "\n".join("  ".join(row).rstrip() for row in zip(*columns, strict=True))
 
 
 def _jsonable(x: Any) -> Any:
@@ -179,7 +294,40 @@ def _jsonable(x: Any) -> Any:
 
 
 def _dump(obj: Any) -> None:
-    print(json.dumps(_jsonable(obj), ensure_ascii=False, indent=2))
+    print(json.dumps(_jsonable(obj), ensure_ascii=not _utf8_stdout(), indent=2))
+
+
+def _dump_records(df: Any, *, chunk: int = 50_000) -> None:
+    """A table as one JSON array, one object per line, written in chunks (fast for 10^6 rows).
+
+    Each distinct cell value of a column is encoded once (``json.dumps`` after the same
+    conversion as :func:`_dump`: missing values and nan become null), then the lines are
+    assembled column by column; the result equals ``json.dumps`` of the records.
+    """
+    import numpy as np
+    import pandas as pd
+
+    ascii_only = not _utf8_stdout()
+    keys = [json.dumps(str(c), ensure_ascii=ascii_only) + ": " for c in df.columns]
+    out = sys.stdout
+    out.write("[")
+    for start in range(0, len(df), chunk):
+        part = df.iloc[start : start + chunk]
+        lines = np.full(len(part), "{", dtype=object)
+        for i, key in enumerate(keys):
+            col = part.iloc[:, i]
+            if pd.api.types.is_integer_dtype(col):  # row numbers: fast path
+                missing = col.isna().to_numpy()
+                cells = col.fillna(0).to_numpy(dtype=np.int64).astype(str).astype(object)
+                cells[missing] = "null"
+            else:
+                codes, uniques = pd.factorize(col, use_na_sentinel=True)
+                encoded = [json.dumps(_jsonable(u), ensure_ascii=ascii_only) for u in uniques]
+                cells = np.array([*encoded, "null"], dtype=object)[codes]  # code -1: missing
+            lines = lines + ((", " + key) if i else key) + cells
+        lines = lines + "}"
+        out.write(("\n  " if start == 0 else ",\n  ") + ",\n  ".join(lines.tolist()))
+    out.write("\n]\n" if len(df) else "]\n")
 
 
 def _is_study(path: str) -> bool:
@@ -258,12 +406,12 @@ def _validate(args: argparse.Namespace) -> int:
     study = load_study(args.study)
     problems = study.validate()
     if args.json:
-        _dump(problems.to_dict("records"))
+        _dump_records(problems)
     elif problems.empty:
         print(f"{args.study}: no problems found ({len(study.data)} rows, waves {study.waves})")
     else:
         print(f"{args.study}: {len(problems)} problem(s)")
-        _print_table(problems)
+        _print_problems(problems)
     return EXIT_OK if problems.empty else EXIT_PROBLEM
 
 

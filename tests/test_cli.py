@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from stigma_analysis import cli
 from stigma_analysis.cli import main
+from stigma_analysis.study import validate
 
 from .conftest import EXAMPLE_STUDY, ROOT
-from .study.test_study import _clean, _planted
+from .study.test_study import _clean, _planted, _write_study
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -281,3 +286,145 @@ def test_unwritable_outputs_fail_cleanly(
     assert "Traceback" not in err
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert leftovers == []
+
+
+# ----------------------------------------------- robustness: pipes, encodings, long output
+
+_SUBPROCESS_ENV = {k: v for k, v in os.environ.items() if k != "STIGMA_ANALYSIS_DEBUG"}
+
+
+def _miscoded(folder: Path, n: int = 2000) -> Path:
+    """A study whose UCLA items are coded 0-2 instead of 1-3: about 2n out-of-range answers,
+    plus one non-numeric answer and a duplicate id (a few other kinds of problem)."""
+    rng = np.random.default_rng(11)
+    data = pd.DataFrame(
+        {
+            "rid": [f"R{i:05d}" for i in range(n)],
+            "site": rng.integers(1, 4, n),
+            **{f"lone{j}": rng.integers(0, 3, n).astype(str) for j in (1, 2, 3)},
+        }
+    )
+    data.loc[5, "lone2"] = "two"
+    data.loc[7, "rid"] = "R00006"
+    data.to_csv(folder / "wave1.csv", index=False)
+    return _write_study(folder, data=[{"path": "wave1.csv", "wave": 1}])
+
+
+def test_long_validate_is_summarised_but_json_has_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = _miscoded(tmp_path)
+    expected = validate(study)
+    assert len(expected) > 1000
+    assert set(expected["kind"]) >= {"value", "id"}
+
+    code, out, _ = _run(["validate", str(study)], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) < 2 * cli.SUMMARY_GROUPS + cli.FIRST_PROBLEMS
+    assert f"{len(expected)} problem(s)" in lines[0]
+    assert lines[-1] == f"... and {len(expected) - 50} more (use --json for all)"
+    # the summary counts problems by file, column, kind and reason, largest first
+    counts = expected.groupby(["file", "column", "kind", "reason"]).size()
+    top = counts.sort_values(ascending=False).index[0]
+    first_row = lines[lines.index("Problems by file, column, kind and reason:") + 2]
+    assert first_row.split()[:4] == [str(counts.max()), top[0], top[1], top[2]]
+    assert first_row.endswith(top[3])
+    assert sum(int(line.split()[0]) for line in lines[3 : 3 + len(counts)]) == len(expected)
+
+    code, out, _ = _run(["validate", str(study), "--json"], capsys)
+    assert code == 1
+    problems = json.loads(out)
+    assert len(problems) == len(expected)
+    assert problems[0] == json.loads(json.dumps(cli._jsonable(expected.iloc[0].to_dict())))
+    assert {p["kind"] for p in problems} == set(expected["kind"])
+
+    # refusing to score reports the same summary, on stderr
+    code, out, err = _run(["score", str(study), "-o", str(tmp_path / "s.csv")], capsys)
+    assert code == 1
+    assert out == ""
+    assert len(err.splitlines()) < 2 * cli.SUMMARY_GROUPS + cli.FIRST_PROBLEMS
+    assert "more (run `stigma-analysis validate` for all)" in err
+
+
+def test_json_records_equal_json_dumps(capsys: pytest.CaptureFixture[str]) -> None:
+    df = pd.DataFrame(
+        {
+            "file": ["a/b.sav", "ភ្នំពេញ.csv", None, 'x\n"y"'],
+            "row": pd.array([1, None, 3, 4], dtype="Int64"),
+            "value": [5.0, "two", float("nan"), 97],
+            "flag": [True, False, True, None],
+        }
+    )
+    cli._dump_records(df.iloc[:0])
+    assert json.loads(capsys.readouterr().out) == []
+    cli._dump_records(df, chunk=3)
+    out = capsys.readouterr().out
+    expected = [cli._jsonable(r) for r in df.astype(object).to_dict("records")]
+    assert json.loads(out) == expected
+    assert "ភ្នំពេញ" in out  # UTF-8 console: not escaped
+    assert len(out.splitlines()) == len(df) + 2  # one object per line
+
+
+def test_broken_pipe_exits_quietly(tmp_path: Path) -> None:
+    study = _miscoded(tmp_path, n=3000)  # ~1 MB of JSON: more than a pipe buffer
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stigma_analysis", "validate", str(study), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_SUBPROCESS_ENV,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    assert proc.stdout.readline().strip() == b"["
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) in (0, 141)
+    assert "Traceback" not in err
+    assert "Error" not in err
+
+
+def test_internal_error_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stigma_analysis import instruments
+
+    def broken() -> None:
+        raise RuntimeError("something\nunexpected")
+
+    monkeypatch.setattr(instruments, "list_instruments", broken)
+    monkeypatch.delenv("STIGMA_ANALYSIS_DEBUG", raising=False)
+    code, out, err = _run(["instruments"], capsys)
+    assert code == 1
+    assert out == ""
+    assert err == (
+        "error: internal error (RuntimeError: something unexpected); "
+        "please report it with the command you ran\n"
+    )
+    monkeypatch.setenv("STIGMA_ANALYSIS_DEBUG", "1")  # developers get the traceback
+    with pytest.raises(RuntimeError, match="something"):
+        main(["instruments"])
+
+
+@needs_example
+def test_describe_on_a_cp1252_console() -> None:
+    env = {**_SUBPROCESS_ENV, "PYTHONIOENCODING": "cp1252"}
+    for extra in ([], ["--json"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "stigma_analysis", "describe", str(EXAMPLE_STUDY), *extra],
+            capture_output=True,
+            env=env,
+            check=False,
+            timeout=300,
+        )
+        err = proc.stderr.decode("cp1252")
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+        out = proc.stdout.decode("cp1252")
+        if extra:
+            out.encode("ascii")  # escaped, so every console can show it
+            site = {v["name"]: v for v in json.loads(out)["variables"]}["site"]
+            assert "Phnom Penh / ភ្នំពេញ" in site["value_labels"].values()  # exact
+        else:
+            assert "Phnom Penh / \\u1797" in out
