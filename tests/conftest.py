@@ -20,7 +20,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture
 def shared_spss() -> Path:
     if not SHARED_SPSS.is_dir():
-        pytest.skip(f"shared SPSS corpus not found at {SHARED_SPSS} (only on developer machines and CI)")
+        pytest.skip(
+            f"shared SPSS corpus not found at {SHARED_SPSS} (only on developer machines and CI)"
+        )
     return SHARED_SPSS
 
 

@@ -29,7 +29,9 @@ def instrument_and_data(draw: st.DrawFn) -> tuple[Instrument, pd.DataFrame, dict
     sub = draw(st.lists(st.sampled_from(items), unique=True, min_size=1, max_size=len(items)))
     rule = draw(
         st.one_of(
-            st.sampled_from([0.5, 0.8, 1.0]), st.integers(1, len(items)), st.sampled_from(["50%", "100%"])
+            st.sampled_from([0.5, 0.8, 1.0]),
+            st.integers(1, len(items)),
+            st.sampled_from(["50%", "100%"]),
         )
     )
     scoring = draw(st.sampled_from(["mean", "sum"]))
