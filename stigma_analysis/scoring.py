@@ -149,8 +149,8 @@ def score_instrument(
     # the missing mask. No (n x k) matrix or temporary is ever built.
     lo, hi = ins.response.min, ins.response.max
     flip = lo + hi
+    # answers as float views of the data (copied only where an invalid answer is masked)
     values: dict[str, np.ndarray] = {}
-    missing: dict[str, np.ndarray] = {}
     failures: list[pd.DataFrame] = []
     for item in ins.items:
         raw = data[mapping[item]]
@@ -175,9 +175,7 @@ def score_instrument(
                 )
             )
             v = np.where(invalid, np.nan, v)
-        m = np.isnan(v)
-        values[item] = np.where(m, 0.0, flip - v if item in ins.reverse else v)
-        missing[item] = m
+        values[item] = v
     if failures:
         cases = pd.concat(failures, ignore_index=True)
         if on_invalid == "raise":
@@ -191,16 +189,36 @@ def score_instrument(
             UserWarning,
             stacklevel=2,
         )
+    # Per scale, accumulate in place over answered cells only: no cleaned copy of any column
+    # and no (n x k) temporary. A reverse-keyed answer adds (min + max) - x: subtract x here
+    # and add (min + max) once per reversed answer at the end.
+    n = len(data)
+    answered: dict[str, np.ndarray] = {}
+    reverse = set(ins.reverse)
     out: dict[str, Any] = {}
     for scale in ins.scales:
         items = ins.scale_items(scale)
         k = len(items)
-        total = values[items[0]].copy()
-        n_missing = missing[items[0]].astype(np.int64)
-        for item in items[1:]:
-            total += values[item]
-            n_missing += missing[item]
-        n_ans = k - n_missing
+        count_type: type[np.integer[Any]] = np.uint8 if k < 256 else np.int64
+        total = np.zeros(n)
+        count: np.ndarray[Any, Any] = np.zeros(n, dtype=count_type)
+        n_reversed: np.ndarray[Any, Any] | None = (
+            np.zeros(n, dtype=count_type) if reverse.intersection(items) else None
+        )
+        for item in items:
+            v = values[item]
+            obs = answered.get(item)
+            if obs is None:
+                obs = answered[item] = ~np.isnan(v)
+            np.add(count, obs, out=count)
+            if n_reversed is not None and item in reverse:
+                np.subtract(total, v, out=total, where=obs)
+                np.add(n_reversed, obs, out=n_reversed)
+            else:
+                np.add(total, v, out=total, where=obs)
+        if n_reversed is not None:
+            total += flip * n_reversed.astype(np.float64)
+        n_ans = count.astype(np.int64)
         need = ins.min_answered_count(k)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = total / n_ans
