@@ -428,3 +428,43 @@ def test_describe_on_a_cp1252_console() -> None:
             assert "Phnom Penh / ភ្នំពេញ" in site["value_labels"].values()  # exact
         else:
             assert "Phnom Penh / \\u1797" in out
+
+
+@needs_example
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["describe", "{study}"],
+        ["describe", "{folder}/wave1.sav", "--json"],
+        ["validate", "{study}", "--json"],
+        ["score", "{study}", "-o", "{out}/scores.sav"],
+        ["reliability", "{study}", "--json"],
+        ["instruments", "{folder}/reintegration_index.yaml"],
+        [
+            "report",
+            "{study}",
+            "--template",
+            "{root}/analysis/programme-evaluation.qmd",
+            "-o",
+            "{out}",
+        ],
+    ],
+    ids=lambda c: c[0] + ("-json" if "--json" in c else ""),
+)
+def test_no_command_modifies_its_inputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    import shutil
+
+    folder = tmp_path / "study"
+    shutil.copytree(EXAMPLE_STUDY.parent, folder)
+    out = tmp_path / "out"
+    out.mkdir()
+    before = _checksums(folder)
+    args = [
+        a.format(study=folder / "study.yaml", folder=folder, out=out, root=ROOT) for a in command
+    ]
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+    assert _checksums(folder) == before
+    assert sorted(p.name for p in folder.iterdir()) == sorted(before)
