@@ -402,12 +402,13 @@ def _instrument_block(
     absent = [c for c in mapping.values() if c not in data.columns]
     if absent:
         raise ValueError(f"columns for {instrument.id} not found in the data: {absent}")
-    X, _ = _item_matrix(data, list(mapping.values()))
-    lo, hi = instrument.response.min, instrument.response.max
-    out = pd.DataFrame(X, columns=list(mapping), index=data.index)
-    for item in instrument.reverse:
-        out[item] = (lo + hi) - out[item]
-    return out
+    bad = [c for c in mapping.values() if not pd.api.types.is_numeric_dtype(data[c])]
+    if bad:
+        raise TypeError(f"items must be numeric columns; not numeric: {bad}")
+    from stigma_analysis.scoring import item_matrix  # the one place items are reverse-keyed
+
+    X = item_matrix(data, instrument, mapping)
+    return pd.DataFrame(X, columns=list(instrument.items), index=data.index)
 
 
 def reliability(

@@ -328,7 +328,8 @@ def _score_study(study: Study, *, on_invalid: str) -> pd.DataFrame:
     if spec.weights:
         keep.append(spec.weights)
     keep += [c for c in data.columns if c not in items and c not in keep and not c.startswith("_")]
-    parts = [data[keep].reset_index(drop=True)]
+    data = data.reset_index(drop=True)  # positions, once for every instrument below
+    parts = [data[keep]]
     # positions in study.data of every recorded missing cell, computed once
     missing = study.missing
     if not missing.empty:
@@ -338,9 +339,7 @@ def _score_study(study: Study, *, on_invalid: str) -> pd.DataFrame:
         )
         missing = missing.assign(_pos=pos.astype(np.int64))[pos >= 0]
     for b in study.instruments:
-        scored = score_instrument(
-            data.reset_index(drop=True), b.instrument, columns=b.columns, name=b.name
-        )
+        scored = score_instrument(data, b.instrument, columns=b.columns, name=b.name)
         parts.append(scored)
         parts.append(_missing_counts(b, missing, len(data)))
     return pd.concat(parts, axis=1)

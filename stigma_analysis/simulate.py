@@ -196,14 +196,12 @@ def _merge_paths(
                 f"paths: unknown outcome {outcome!r}; allowed: {', '.join(CONSTRUCTS)}"
             )
         for pred, b in preds.items():
-            if pred in EXOGENOUS:
-                pass
-            elif pred not in order:
+            if pred not in EXOGENOUS and pred not in order:
                 allowed = ", ".join((*EXOGENOUS, *CONSTRUCTS))
                 raise ValueError(
                     f"paths[{outcome!r}]: unknown predictor {pred!r}; allowed: {allowed}"
                 )
-            elif order[pred] >= order[outcome]:
+            if pred not in EXOGENOUS and order[pred] >= order[outcome]:
                 raise ValueError(
                     f"paths[{outcome!r}]: {pred!r} does not come before {outcome!r} in the causal order"
                 )
