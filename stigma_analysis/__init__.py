@@ -39,7 +39,7 @@ _LAZY: dict[str, str] = {
     # scoring
     "score": "stigma_analysis.scoring",
     # reliability
-    "reliability": "stigma_analysis.reliability",
+    "reliability_table": "stigma_analysis.reliability",
     "alpha": "stigma_analysis.reliability",
     "omega": "stigma_analysis.reliability",
     "item_statistics": "stigma_analysis.reliability",
@@ -159,7 +159,7 @@ __all__ = [
     "pre_post",
     "pseudonymize",
     "read_survey",
-    "reliability",
+    "reliability_table",
     "reliable_change",
     "reliable_change_counts",
     "reliable_change_index",

@@ -435,11 +435,11 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _reliability(args: argparse.Namespace) -> int:
-    from stigma_analysis.reliability import item_statistics, reliability
+    from stigma_analysis.reliability import item_statistics, reliability_table
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
-    table = reliability(study, ci=args.ci)
+    table = reliability_table(study, ci=args.ci)
     if args.json:
         _dump(table.to_dict("records"))
         return EXIT_OK

@@ -286,7 +286,10 @@ def score(
         return score_instrument(data, instrument, columns=columns, name=name, on_invalid=on_invalid)
     if on_invalid not in ("raise", "missing"):
         raise ValueError(f"on_invalid must be 'raise' or 'missing', got {on_invalid!r}")
-    return _score_study(data, on_invalid=on_invalid)
+    key = f"scores:{on_invalid}"
+    if key not in data.cache:  # a study is immutable: score it once
+        data.cache[key] = _score_study(data, on_invalid=on_invalid)
+    return data.cache[key]
 
 
 def _slug(text: str) -> str:
@@ -295,7 +298,7 @@ def _slug(text: str) -> str:
 
 
 def _score_study(study: Study, *, on_invalid: str) -> pd.DataFrame:
-    from stigma_analysis.study import BLOCKING_KINDS
+    from stigma_analysis.study._problems import BLOCKING_KINDS
 
     spec = study.spec
     problems = study.validate()
@@ -387,7 +390,7 @@ def labelled_scores(study: Study, scores: pd.DataFrame | None = None) -> Survey:
     from stigma_analysis.io import Codebook, MissingCells, Survey
     from stigma_analysis.io.codebook import default_variable
 
-    scores = study.scores if scores is None else scores
+    scores = score(study) if scores is None else scores
     labels: dict[str, str] = {}
     for b in study.instruments:
         ins = b.instrument

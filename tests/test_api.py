@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 import stigma_analysis as sa
@@ -32,12 +33,37 @@ def test_all_lists_every_lazy_name() -> None:
     assert set(sa.__all__) >= set(sa._LAZY)
 
 
-def test_reliability_is_callable_whatever_was_imported_first() -> None:
+def test_reliability_table_lives_in_a_public_subpackage() -> None:
     code = (
         "import stigma_analysis.reliability, stigma_analysis as sa; "
-        "assert callable(sa.reliability); assert sa.reliability.alpha; print('ok')"
+        "print(sa.reliability_table.__module__, type(sa.reliability).__name__)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "ok"
+    module, kind = out.split()
+    assert module.startswith("stigma_analysis.reliability")
+    assert kind == "module"  # no module-class swap: the family is a plain package
+
+
+def test_deprecated_reliability_alias_warns() -> None:
+    from stigma_analysis.reliability import reliability
+
+    with pytest.warns(DeprecationWarning, match="reliability_table"):
+        table = reliability(
+            pd.DataFrame({"a": [1, 2, 3, 4], "b": [1, 3, 2, 4]}),
+            sa.Instrument.model_validate(
+                {
+                    "id": "t",
+                    "name": "t",
+                    "construct": "other",
+                    "status": "validated",
+                    "citation": "-",
+                    "licence": "-",
+                    "response": {"min": 1, "max": 4},
+                    "items": ["a", "b"],
+                }
+            ),
+            columns="{item}",
+        )
+    assert list(table["scale"]) == ["total"]

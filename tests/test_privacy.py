@@ -411,7 +411,7 @@ def test_pseudonymize_argument_errors(key: bytes) -> None:
 
 
 def test_pseudonym_collisions_are_detected(key: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
-    import stigma_analysis._privacy_pii as pii
+    import stigma_analysis.privacy._pii as pii
 
     class Constant:
         def hexdigest(self) -> str:

@@ -18,19 +18,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from stigma_analysis import _reliability_core as core
 from stigma_analysis.instruments.model import Instrument
 from stigma_analysis.reliability import (
     AlphaResult,
-    _reverse,
     alpha,
     item_statistics,
     omega,
-    reliability,
+    reliability_table,
     reliable_change_index,
     reliable_change_threshold,
     standard_error_of_measurement,
 )
+from stigma_analysis.reliability import _core as core
+from stigma_analysis.reliability._api import _reverse
 
 HERE = Path(__file__).resolve().parent
 REF = json.loads((HERE / "results" / "psych_reliability.json").read_text())
@@ -214,7 +214,7 @@ def test_omega_hierarchical_matches_lavaan_bifactor(bfi: pd.DataFrame) -> None:
 
 
 def test_reliability_gives_omega_h_for_a_total_over_subscales(bfi: pd.DataFrame) -> None:
-    tab = reliability(bfi, _bfi_instrument(total=True)).set_index("scale")
+    tab = reliability_table(bfi, _bfi_instrument(total=True)).set_index("scale")
     assert tab.loc["total", "omega_hierarchical"] == pytest.approx(
         REF["bifactor"]["omega_h_model"], abs=1e-5
     )
@@ -240,7 +240,7 @@ def test_omega_group_errors(groups: dict[str, list[str]], match: str) -> None:
 # ----------------------------------------------------------------- instruments
 def test_reliability_table_for_instrument(bfi: pd.DataFrame) -> None:
     inst = _bfi_instrument()
-    tab = reliability(bfi, inst)
+    tab = reliability_table(bfi, inst)
     assert list(tab.columns) == [
         "instrument",
         "scale",
@@ -272,7 +272,7 @@ def test_reliability_table_for_instrument(bfi: pd.DataFrame) -> None:
     assert (tab["instrument"] == "bfi").all()
 
     renamed = bfi.rename(columns={c: f"bfi_{c}" for c in bfi.columns})
-    again = reliability(renamed, inst, columns="bfi_{item}")
+    again = reliability_table(renamed, inst, columns="bfi_{item}")
     pd.testing.assert_frame_equal(tab, again)
 
 
@@ -298,7 +298,7 @@ def test_reliability_short_scales() -> None:
         items=["a", "b", "c"],
         scales={"one": ["a"], "two": ["a", "b"], "total": "all"},
     )
-    tab = reliability(df, inst)
+    tab = reliability_table(df, inst)
     assert np.isnan(tab.loc[0, "alpha"])
     assert tab.loc[0, "estimator"] == "not estimable: alpha needs at least 2 items"
     assert tab.loc[1, "omega_estimator"].startswith("not estimable: omega needs at least 3")
@@ -513,7 +513,7 @@ def test_reliability_reports_a_constant_item_per_scale() -> None:
         items=list("abcdef"),
         scales={"first": ["a", "b", "c"], "second": ["d", "e", "f"]},
     )
-    tab = reliability(df, inst)
+    tab = reliability_table(df, inst)
     assert np.isfinite(tab.loc[0, "alpha"])
     assert np.isnan(tab.loc[1, "alpha"])
     assert "without variance" in tab.loc[1, "estimator"]

@@ -348,7 +348,7 @@ with warnings.catch_warnings():
             A key given twice in a mapping, or a YAML syntax error, is a
             :class:`~stigma_analysis.errors.SpecError` naming the file, key path and line(s).
             """
-            from stigma_analysis._yaml import load_yaml
+            from stigma_analysis.io._yaml import load_yaml
 
             path = Path(path)
             try:

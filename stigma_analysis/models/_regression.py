@@ -641,8 +641,8 @@ def fit_models(study: Any) -> dict[str, ModelResult]:
     ----------
     study : Study
         Any object with ``study.spec.models`` (entries with ``name, formula, family, groups,
-        re_formula`` and optionally ``cluster``, as attributes or mapping keys) and
-        ``study.scores`` (a DataFrame, one row per respondent × wave).
+        re_formula`` and optionally ``cluster``, as attributes or mapping keys), scored
+        with :func:`stigma_analysis.score`.
 
     Returns
     -------
@@ -656,8 +656,12 @@ def fit_models(study: Any) -> dict[str, ModelResult]:
     """
     models = getattr(getattr(study, "spec", None), "models", None)
     if models is None:
-        raise TypeError("study must have .spec.models and .scores (a stigma_analysis Study)")
-    data = study.scores
+        raise TypeError("study must have .spec.models (a stigma_analysis Study)")
+    data = getattr(study, "scores", None)  # a duck-typed study may carry its scores
+    if data is None:
+        from stigma_analysis.scoring import score
+
+        data = score(study)
     out: dict[str, ModelResult] = {}
     for spec in models:
         name = _spec_get(spec, "name")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stigma_analysis._yaml import load_yaml
 from stigma_analysis.errors import SpecError
 from stigma_analysis.instruments import Instrument, load_instrument
+from stigma_analysis.io._yaml import load_yaml
 from stigma_analysis.study import load_study
 
 BASE = """\

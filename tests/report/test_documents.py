@@ -26,9 +26,8 @@ import pandas as pd
 import pytest
 
 import stigma_analysis as sa
-from stigma_analysis import tables
 from stigma_analysis.errors import RenderError
-from stigma_analysis.report import render
+from stigma_analysis.report import render, tables
 from tests.conftest import EXAMPLE_STUDY, ROOT
 
 RESEARCH = ROOT / "analysis" / "reintegration.qmd"
@@ -163,7 +162,7 @@ def _load(study: Path) -> sa.Study:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # provisional-instrument notices: the reports state them
         loaded = sa.load_study(study)
-        _ = loaded.scores
+        _ = sa.score(loaded)
     return loaded
 
 
@@ -220,7 +219,7 @@ def _check_numbers_match_api(pages: dict[str, _Report], study: sa.Study) -> None
     """Reliability, model, mediation and pre/post numbers shown equal the API's (as printed)."""
     from stigma_analysis.evaluation import pre_post
     from stigma_analysis.models import fit_models, mediation
-    from stigma_analysis.reliability import reliability
+    from stigma_analysis.reliability import reliability_table
 
     research, programme = pages["reintegration"], pages["programme-evaluation"]
     first = study.waves[0]
@@ -229,7 +228,7 @@ def _check_numbers_match_api(pages: dict[str, _Report], study: sa.Study) -> None
     # reliability: every scale's alpha and omega at the first wave
     rel = research.frame("tbl-reliability")
     for b in study.instruments:
-        api = reliability(data, b.instrument, columns=b.columns)
+        api = reliability_table(data, b.instrument, columns=b.columns)
         for r in api.itertuples(index=False):
             if r.n < study.spec.privacy.min_cell:
                 continue
@@ -259,7 +258,7 @@ def _check_numbers_match_api(pages: dict[str, _Report], study: sa.Study) -> None
             assert row["SE"] == f"{c.se:.3f}", (name, c.term)
 
     # mediation, seeded from the document's default seed
-    scores = study.scores
+    scores = sa.score(study)
     base = scores[scores[study.wave] == first]
     x = tables.score_column(
         study.instrument("ismi"), tables.primary_scale(study.instrument("ismi").instrument)

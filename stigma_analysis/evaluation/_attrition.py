@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stigma_analysis._evaluation_common import _as_tuple, _check_unique, _grouped, _require
+from stigma_analysis.evaluation._common import _as_tuple, _check_unique, _grouped, _require
 
 __all__ = ["BASELINE_COLUMNS", "AttritionResult", "attrition"]
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from stigma_analysis._tables_figures import plot_binned, plot_means
+from stigma_analysis.report._figures import plot_binned, plot_means
 
 if TYPE_CHECKING:
     from stigma_analysis.instruments import Instrument
@@ -354,13 +354,13 @@ def reliability_table(
         Columns ``instrument`` (short name), ``name`` (the study's name for it), ``scale``,
         ``n_items``, ``n``, ``alpha``, ``alpha_ci_low``, ``alpha_ci_high``, ``omega_total``.
     """
-    from stigma_analysis.reliability import reliability
+    from stigma_analysis.reliability import reliability_table as reliability_of
 
     wave = study.waves[0] if wave is None else wave
     data = _wave_data(study, wave)
     rows = []
     for b in study.instruments:
-        r = reliability(data, b.instrument, columns=b.columns, ci=ci, seed=seed)  # type: ignore[arg-type]
+        r = reliability_of(data, b.instrument, columns=b.columns, ci=ci, seed=seed)  # type: ignore[arg-type]
         r = r.assign(instrument=short_name(b.instrument), name=b.name)
         rows.append(r)
     cols = ["instrument", "name", "scale", "n_items", "n", "alpha"]
@@ -581,8 +581,9 @@ def cutoff_table(
         k, share, ci_low, ci_high`` (share and interval in percent).
     """
     from stigma_analysis.evaluation import threshold_attainment
+    from stigma_analysis.scoring import score
 
-    scores = study.scores if scores is None else scores
+    scores = score(study) if scores is None else scores
     lab = _labelled_groups(study, scores, list(by)) if by else scores
     rows = []
     for b in study.instruments:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stigma_analysis._simulate_model import (
+from stigma_analysis.simulate._model import (
     _ISMI_SUBSCALES,
     CONSTRUCTS,
     ITEM_SPECS,

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from stigma_analysis._reliability_core import FloatArray, smc
+from stigma_analysis.reliability._core import FloatArray, smc
 
 
 @dataclass(frozen=True, slots=True)

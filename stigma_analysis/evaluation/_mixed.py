@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stigma_analysis._evaluation_common import _check_level, _check_unique, _require, _z
+from stigma_analysis.evaluation._common import _check_level, _check_unique, _require, _z
 
 __all__ = ["ArmByWaveResult", "arm_by_wave"]
 

@@ -1,15 +1,4 @@
-"""Privacy: find personal data, pseudonymise ids, suppress small cells, and one gate to publish.
-
-Every table or figure that reaches a report passes :func:`disclose` (ARCHITECTURE.md,
-principle 2). A study builds one :class:`DisclosurePolicy` from its ``privacy:`` block and calls
-``policy.disclose(obj)``.
-
-- :func:`scan_pii` - columns that look like personal data, by name and content.
-- :func:`load_key`, :func:`pseudonymize` - keyed HMAC-SHA256 pseudonyms, stable across waves.
-- :func:`suppress`, :func:`suppression_mask` - primary and complementary cell suppression.
-- :func:`k_anonymity` - the smallest equivalence class and the records at risk.
-- :func:`disclose`, :class:`DisclosurePolicy` - the gate.
-"""
+"""The publication gate: :func:`disclose` and the study's :class:`DisclosurePolicy`."""
 
 from __future__ import annotations
 
@@ -21,46 +10,21 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from stigma_analysis._privacy_pii import (
-    MIN_KEY_BYTES,
-    PII_COLUMNS,
-    PseudonymKey,
-    load_key,
+from stigma_analysis.errors import DisclosureError
+from stigma_analysis.privacy._pii import (
     name_hint,
-    pseudonymize,
-    scan_pii,
 )
-from stigma_analysis._privacy_suppress import (
-    DEFAULT_K,
+from stigma_analysis.privacy._suppress import (
     KAnonymityResult,
     Totals,
     default_count_columns,
     is_count_name,
     k_anonymity,
     suppress,
-    suppression_mask,
 )
-from stigma_analysis.errors import DisclosureError
-
-__all__ = [
-    "DEFAULT_K",
-    "MIN_KEY_BYTES",
-    "PII_COLUMNS",
-    "DisclosurePolicy",
-    "KAnonymityResult",
-    "PseudonymKey",
-    "default_count_columns",
-    "disclose",
-    "k_anonymity",
-    "load_key",
-    "pseudonymize",
-    "scan_pii",
-    "suppress",
-    "suppression_mask",
-]
 
 # Column names that, whatever the caller declared, show that a table holds respondent-level
-# identifiers or contact data (see :func:`stigma_analysis._privacy_pii.name_hint`).
+# identifiers or contact data (see :func:`stigma_analysis.privacy._pii.name_hint`).
 # "name", "address" and "date_of_birth" are left out: "village", "interviewer name" or
 # "birth year" are legitimate breakdowns of an aggregate table.
 _ROW_LEVEL_KINDS = frozenset({"id", "national_id", "phone", "email", "gps"})

@@ -142,8 +142,8 @@ def simulate_study(
 
     Checked against: CALIBRATION.md targets on n = 20,000 (tests/test_simulate.py).
     """
-    from stigma_analysis import _simulate_model as model
-    from stigma_analysis import _simulate_truth as truth_mod
+    from stigma_analysis.simulate import _model as model
+    from stigma_analysis.simulate import _truth as truth_mod
 
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 20:
         raise ValueError(f"n must be an integer of at least 20, got {n!r}")
@@ -187,7 +187,7 @@ def simulate_study(
 def _merge_paths(
     into: dict[str, dict[str, float]], paths: Mapping[str, Mapping[str, float]]
 ) -> None:
-    from stigma_analysis._simulate_model import CONSTRUCTS, EXOGENOUS
+    from stigma_analysis.simulate._model import CONSTRUCTS, EXOGENOUS
 
     order = {c: i for i, c in enumerate(CONSTRUCTS)}
     for outcome, preds in paths.items():
@@ -236,7 +236,7 @@ def write_example_study(
     in each SPSS header are set to a fixed value (``01 Jan 26 00:00:00``) so that the same seed
     gives byte-identical files.
     """
-    from stigma_analysis import _simulate_write as writer
+    from stigma_analysis.simulate import _write as writer
 
     study = simulate_study(n=n, seed=seed)
     writer.write_folder(study, Path(folder))
@@ -255,7 +255,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     write_example_study(args.folder, seed=args.seed, n=args.n)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

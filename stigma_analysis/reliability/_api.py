@@ -3,28 +3,26 @@
 :func:`alpha` reproduces ``psych::alpha`` (pairwise-complete covariances by default) with
 Feldt, Duhachek, bootstrap-percentile and BCa intervals; :func:`omega` fits a one-factor
 model (ML or minres) for McDonald's omega total and, given subscales, an ML bifactor model
-for omega hierarchical; :func:`reliability` and :func:`item_statistics` run them over every
+for omega hierarchical; :func:`reliability_table` and :func:`item_statistics` run them over every
 scale of an :class:`~stigma_analysis.Instrument`.
 The measurement-error helpers (:func:`standard_error_of_measurement`,
 :func:`reliable_change_index`, :func:`reliable_change_threshold`) are closed forms used by
 the evaluation work.
 
-The arithmetic lives in ``_reliability_core`` (covariance matrices, bootstrap) and
-``_reliability_omega`` (factor models); this module handles data frames and arguments.
+The arithmetic lives in ``_core`` (covariance matrices, bootstrap) and
+``_omega`` (factor models); this module handles data frames and arguments.
 """
 
 from __future__ import annotations
 
 import math
-import sys
-import types
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from stigma_analysis._reliability_inputs import (
+from stigma_analysis.reliability._inputs import (
     _apply_policy,
     _check_common,
     _choice,
@@ -33,7 +31,7 @@ from stigma_analysis._reliability_inputs import (
     _partition,
     _reverse,
 )
-from stigma_analysis._reliability_results import AlphaResult, OmegaResult
+from stigma_analysis.reliability._results import AlphaResult, OmegaResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,17 +39,6 @@ if TYPE_CHECKING:
     from stigma_analysis.instruments.model import Instrument
     from stigma_analysis.study import Study
 
-__all__ = [
-    "AlphaResult",
-    "OmegaResult",
-    "alpha",
-    "item_statistics",
-    "omega",
-    "reliability",
-    "reliable_change_index",
-    "reliable_change_threshold",
-    "standard_error_of_measurement",
-]
 
 MissingPolicy = Literal["pairwise", "listwise"]
 CIMethod = Literal["feldt", "duhachek", "bootstrap", "bca"]
@@ -161,7 +148,7 @@ def alpha(
     >>> round(res.alpha, 6), round(res.ci_low, 6), round(res.ci_high, 6)  # psych: 0.703018
     (0.703018, 0.685264, 0.720063)
     """
-    from stigma_analysis import _reliability_core as core
+    from stigma_analysis.reliability import _core as core
 
     _check_common(method, ci, ci_level, n_boot)
     X, names = _item_matrix(data, items)
@@ -322,8 +309,8 @@ def omega(
     2.2.9 on bfi to 1e-5 (psych's optimiser tolerance); the bifactor omega_h against a
     lavaan 0.6-14 bifactor CFA of bfi's 25 items to 1e-5.
     """
-    from stigma_analysis import _reliability_core as core
-    from stigma_analysis import _reliability_omega as om
+    from stigma_analysis.reliability import _core as core
+    from stigma_analysis.reliability import _omega as om
 
     _choice("method", method, tuple(_OMEGA_NAMES))
     _choice("missing", missing, ("pairwise", "listwise"))
@@ -411,7 +398,7 @@ def _instrument_block(
     return pd.DataFrame(X, columns=list(instrument.items), index=data.index)
 
 
-def reliability(
+def reliability_table(
     data: pd.DataFrame | Study,
     instrument: Instrument | None = None,
     *,
@@ -463,7 +450,9 @@ def reliability(
 
     if isinstance(data, Study):
         if instrument is not None:
-            raise TypeError("reliability(study): the study names its instruments; do not pass one")
+            raise TypeError(
+                "reliability_table(study): the study names its instruments; do not pass one"
+            )
         return _study_reliability(
             data,
             method=method,
@@ -474,7 +463,9 @@ def reliability(
             omega_method=omega_method,
         )
     if instrument is None:
-        raise TypeError("reliability(data, instrument): instrument is required for a DataFrame")
+        raise TypeError(
+            "reliability_table(data, instrument): instrument is required for a DataFrame"
+        )
     import pandas as pd
 
     _check_common(method, ci, ci_level, n_boot)
@@ -549,7 +540,7 @@ def _study_reliability(study: Study, **options: Any) -> pd.DataFrame:
     wave = study.spec.wave
     for b in study.instruments:
         for w, part in study.data.groupby(wave, sort=True):
-            table = reliability(part, b.instrument, columns=b.columns, **options)
+            table = reliability_table(part, b.instrument, columns=b.columns, **options)
             table.insert(1, "name", b.name)
             table.insert(3, "wave", int(str(w)))
             frames.append(table)
@@ -729,18 +720,3 @@ def reliable_change_threshold(sd: float, reliability: float, *, level: float = 0
 
     z = NormalDist().inv_cdf(0.5 + level / 2)
     return z * math.sqrt(2.0) * float(standard_error_of_measurement(float(sd), float(reliability)))
-
-
-class _CallableModule(types.ModuleType):
-    """``stigma_analysis.reliability`` is both this module and its main function.
-
-    Importing a submodule makes Python set it as an attribute of the package, which would hide
-    the function ``stigma_analysis.reliability`` behind the module. Calling the module calls
-    the function, so ``sa.reliability(study)`` works whatever was imported first.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        return reliability(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

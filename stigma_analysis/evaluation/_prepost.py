@@ -16,8 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from stigma_analysis._evaluation_attrition import BASELINE_COLUMNS, AttritionResult, attrition
-from stigma_analysis._evaluation_common import (
+from stigma_analysis.evaluation._common import (
     _as_tuple,
     _check_choice,
     _check_level,
@@ -27,28 +26,11 @@ from stigma_analysis._evaluation_common import (
     _resolve_waves,
     _z,
 )
-from stigma_analysis._evaluation_mixed import ArmByWaveResult, arm_by_wave
 from stigma_analysis.reliability import (
     reliable_change_index,
     reliable_change_threshold,
     standard_error_of_measurement,
 )
-
-__all__ = [
-    "BASELINE_COLUMNS",
-    "CATEGORIES",
-    "COUNT_COLUMNS",
-    "PRE_POST_COLUMNS",
-    "ArmByWaveResult",
-    "AttritionResult",
-    "arm_by_wave",
-    "attrition",
-    "pre_post",
-    "reliable_change",
-    "reliable_change_counts",
-    "threshold_attainment",
-    "wilson_interval",
-]
 
 CATEGORIES = ("improved", "unchanged", "deteriorated")
 

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from stigma_analysis._simulate_model import ITEM_SPECS, REINT_DOMAINS, RSES_NEGATIVE, SITES
 from stigma_analysis.errors import SurveyWriteError
+from stigma_analysis.simulate._model import ITEM_SPECS, REINT_DOMAINS, RSES_NEGATIVE, SITES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from stigma_analysis.simulate import SimulatedStudy
+    from stigma_analysis.simulate._study import SimulatedStudy
 
 __all__ = ["FIXED_DATE", "FIXED_TIME", "fix_sav_timestamp", "write_folder"]
 

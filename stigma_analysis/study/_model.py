@@ -30,26 +30,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from stigma_analysis.errors import DataValidationError, SpecError
 from stigma_analysis.instruments import Instrument, load_instrument
 from stigma_analysis.instruments.model import spec_error_from_validation
+from stigma_analysis.study._problems import PROBLEM_COLUMNS
+from stigma_analysis.study._problems import problem as _problem
 
 if TYPE_CHECKING:
     from stigma_analysis.io import Codebook
     from stigma_analysis.privacy import DisclosurePolicy
-
-__all__ = [
-    "PROBLEM_COLUMNS",
-    "DataFile",
-    "InstrumentUse",
-    "ModelSpec",
-    "PrivacySpec",
-    "Study",
-    "StudySpec",
-    "load_study",
-    "validate",
-]
-
-PROBLEM_COLUMNS = ["file", "row", "column", "value", "reason", "kind"]
-# problems that scoring cannot treat as missing answers
-BLOCKING_KINDS = frozenset({"value", "id", "wave", "column"})
 
 
 class _Strict(BaseModel):
@@ -178,7 +164,7 @@ class StudySpec(_Strict):
 
 
 def _read_spec(path: Path) -> StudySpec:
-    from stigma_analysis._yaml import load_yaml
+    from stigma_analysis.io._yaml import load_yaml
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -239,6 +225,8 @@ class Study:
     instruments: tuple[BoundInstrument, ...]
     missing: pd.DataFrame
     raw_problems: pd.DataFrame = field(repr=False)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Results computed once per loaded study (``stigma_analysis.score`` keeps its scores here)."""
 
     @property
     def folder(self) -> Path:
@@ -282,13 +270,6 @@ class Study:
             cols += [c for c in b.columns.values() if c not in cols]
         return cols
 
-    @cached_property
-    def scores(self) -> pd.DataFrame:
-        """Scale scores, one row per respondent × wave (see :func:`stigma_analysis.scoring.score`)."""
-        from stigma_analysis.scoring import score
-
-        return score(self)
-
     def attrition(self) -> pd.DataFrame:
         """Who is present at which wave: ``wave, n, retained_pct`` (vs the first wave)."""
         w = self.spec.wave
@@ -327,7 +308,7 @@ class Study:
 
     def validate(self) -> pd.DataFrame:
         """Every data problem as a table (``file, row, column, value, reason, kind``); empty if none."""
-        from stigma_analysis._study_validate import validate_study
+        from stigma_analysis.study._validate import validate_study
 
         return validate_study(self)
 
@@ -693,19 +674,6 @@ def _is_numeric(x: Any) -> bool:
 def _few(cols: Any, n: int = 8) -> str:
     cols = list(cols)
     return ", ".join(map(str, cols[:n])) + (f", ... ({len(cols)} in all)" if len(cols) > n else "")
-
-
-def _problem(
-    file: str, row: int | None, column: str | None, value: Any, reason: str, *, kind: str = "value"
-) -> dict[str, Any]:
-    return {
-        "file": file,
-        "row": row,
-        "column": column,
-        "value": value,
-        "reason": reason,
-        "kind": kind,
-    }
 
 
 def _empty_missing() -> pd.DataFrame:

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from stigma_analysis.study import PROBLEM_COLUMNS, _problem
+from stigma_analysis.study._problems import PROBLEM_COLUMNS
+from stigma_analysis.study._problems import problem as _problem
 
 if TYPE_CHECKING:
-    from stigma_analysis.study import Study
+    from stigma_analysis.study._model import Study
 
 
 _LOW_WORDS = ("disagree", "never", "not at all", "hardly ever", "none")

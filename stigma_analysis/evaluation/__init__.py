@@ -1,0 +1,42 @@
+"""Programme evaluation: pre/post change, reliable change, thresholds, arm x wave, attrition.
+
+Every function takes a long table of scores (one row per respondent x wave, as written by
+``stigma-analysis score``) and the names of its id, wave and grouping columns, and returns a tidy
+DataFrame with fixed columns (or a frozen dataclass with ``.to_frame()``). Grouping columns keep
+their names and come first. Results are not yet safe to publish: pass them through
+:func:`stigma_analysis.privacy.disclose` (small cells) before they reach a report.
+
+Private modules: ``_prepost`` (change, reliable change, thresholds), ``_mixed`` (arm x wave
+mixed model), ``_attrition`` (who stays, who leaves), ``_common`` (argument checks).
+"""
+
+from __future__ import annotations
+
+from stigma_analysis.evaluation._attrition import BASELINE_COLUMNS, AttritionResult, attrition
+from stigma_analysis.evaluation._mixed import ArmByWaveResult, arm_by_wave
+from stigma_analysis.evaluation._prepost import (
+    CATEGORIES,
+    COUNT_COLUMNS,
+    PRE_POST_COLUMNS,
+    pre_post,
+    reliable_change,
+    reliable_change_counts,
+    threshold_attainment,
+    wilson_interval,
+)
+
+__all__ = [
+    "BASELINE_COLUMNS",
+    "CATEGORIES",
+    "COUNT_COLUMNS",
+    "PRE_POST_COLUMNS",
+    "ArmByWaveResult",
+    "AttritionResult",
+    "arm_by_wave",
+    "attrition",
+    "pre_post",
+    "reliable_change",
+    "reliable_change_counts",
+    "threshold_attainment",
+    "wilson_interval",
+]

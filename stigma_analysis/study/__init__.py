@@ -1,0 +1,42 @@
+"""The study file (``study.yaml``), the bound :class:`Study`, and validation of its data.
+
+Public API
+----------
+- :func:`load_study` - parse the study file, read every wave, bind the instruments.
+- :class:`Study` - the combined long table, codebooks and instruments of one study.
+- :func:`validate` - every data problem at once, as a table (``PROBLEM_COLUMNS``).
+- the specification models :class:`StudySpec`, :class:`DataFile`, :class:`InstrumentUse`,
+  :class:`ModelSpec`, :class:`PrivacySpec`.
+
+Private modules: ``_model`` (specification and loading), ``_validate`` (data problems),
+``_problems`` (the problem-table schema, shared by both).
+"""
+
+from __future__ import annotations
+
+from stigma_analysis.study._model import (
+    BoundInstrument,
+    DataFile,
+    InstrumentUse,
+    ModelSpec,
+    PrivacySpec,
+    Study,
+    StudySpec,
+    load_study,
+    validate,
+)
+from stigma_analysis.study._problems import BLOCKING_KINDS, PROBLEM_COLUMNS
+
+__all__ = [
+    "BLOCKING_KINDS",
+    "PROBLEM_COLUMNS",
+    "BoundInstrument",
+    "DataFile",
+    "InstrumentUse",
+    "ModelSpec",
+    "PrivacySpec",
+    "Study",
+    "StudySpec",
+    "load_study",
+    "validate",
+]
