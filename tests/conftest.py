@@ -20,6 +20,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture
 def shared_spss() -> Path:
     if not SHARED_SPSS.is_dir():
+        if os.environ.get(
+            "CI"
+        ):  # CI always has the corpus beside the checkout: a skip hides a break
+            pytest.fail(f"shared SPSS corpus not found at {SHARED_SPSS}, and CI is set")
         pytest.skip(
             f"shared SPSS corpus not found at {SHARED_SPSS} (only on developer machines and CI)"
         )
