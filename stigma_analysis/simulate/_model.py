@@ -394,13 +394,33 @@ def generate(
     missing: bool,
     attrition: bool,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Simulate the study: (long item data with codes, latents, realised design facts)."""
-    from scipy.special import expit
+    """Simulate the study: (long item data with codes, latents, realised design facts).
 
-    moments = structural_moments(params)
-    psi, intercept = moments["residual_variance"], moments["intercept"]
+    The phases run in a fixed order, each drawing from ``rng`` in turn (so a seed gives the
+    same study byte for byte): persons, latent constructs per wave, item answers, working
+    status, the long table, missing codes, then attrition.
+    """
+    persons = _draw_persons(n, rng, params)
+    lat_rows = _draw_latents(persons, waves, rng, params)
+    waves_items, economic = _draw_items(lat_rows, n, waves, rng)
+    working = _draw_working(economic, n, rng, params)
+    data, latents = _assemble(
+        persons, lat_rows, waves_items, economic=economic, working=working, params=params
+    )
+    facts: dict[str, Any] = {}
+    if missing:
+        data = _with_missing_codes(data, n, rng, params)
+    present = np.ones((waves, n), dtype=bool)
+    if attrition and waves > 1:
+        present = _draw_attrition(data, n, waves, rng, params)
+    latents["observed"] = present.reshape(-1)
+    data = data.loc[present.reshape(-1)].reset_index(drop=True)
+    facts["retention"] = [float(present[t].mean()) for t in range(waves)]
+    return data, latents, facts
 
-    # ---- persons (time-constant)
+
+def _draw_persons(n: int, rng: np.random.Generator, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Time-constant person facts: site, randomised arm, age, sexual violence, months exploited."""
     site = rng.choice(np.arange(1, len(SITES) + 1), size=n, p=SITE_SHARES)
     # arm: randomised 1:1 within site (1 = intervention, 2 = comparison)
     arm = np.empty(n, dtype=np.int64)
@@ -420,10 +440,32 @@ def generate(
     log_months = me["log_mean"] + me["log_sd"] * rng.standard_normal(n)
     months = np.clip(np.round(np.exp(log_months)), me["min"], me["max"]).astype(np.int64)
     months_z = (log_months - me["log_mean"]) / me["log_sd"]
-    exo = {"sexual_violence": sv.astype(float), "months_exploited_z": months_z, "age_z": age_z}
-    site_onehot = (site[:, None] == np.arange(1, len(SITES) + 1)[None, :]).astype(float)
+    return {
+        "n": n,
+        "site": site,
+        "arm": arm,
+        "age_exact": age_exact,
+        "age_z": age_z,
+        "sexual_violence": sv,
+        "months": months,
+        "months_z": months_z,
+    }
 
-    # ---- residuals: stable part + occasion part; anxiety/depression residuals correlated
+
+def _draw_latents(
+    persons: Mapping[str, Any], waves: int, rng: np.random.Generator, params: Mapping[str, Any]
+) -> list[dict[str, np.ndarray]]:
+    """Latent construct scores per wave: structural paths, a stable and an occasion residual."""
+    n, site, arm = persons["n"], persons["site"], persons["arm"]
+    moments = structural_moments(params)
+    psi, intercept = moments["residual_variance"], moments["intercept"]
+    exo = {
+        "sexual_violence": persons["sexual_violence"].astype(float),
+        "months_exploited_z": persons["months_z"],
+        "age_z": persons["age_z"],
+    }
+    site_onehot = (site[:, None] == np.arange(1, len(SITES) + 1)[None, :]).astype(float)
+    # residuals: stable part + occasion part; anxiety/depression residuals correlated
     resid_corr = {tuple(k.split("~")): r for k, r in params["residual_correlations"].items()}
 
     def correlated_normals(size: tuple[int, ...]) -> dict[str, np.ndarray]:
@@ -451,8 +493,13 @@ def generate(
                 val = val + _wave_value(params["intervention_effect"], t) * (arm == 1)
             eta[v] = val
         lat_rows.append(eta)
+    return lat_rows
 
-    # ---- items (complete data), per wave
+
+def _draw_items(
+    lat_rows: Sequence[Mapping[str, np.ndarray]], n: int, waves: int, rng: np.random.Generator
+) -> tuple[list[dict[str, np.ndarray]], list[np.ndarray]]:
+    """Complete item answers per wave from the ordinal threshold model, and the economic domain."""
     specs = ITEM_SPECS
     groups = sorted({s.group for s in specs if s.group})
     stable_g = {g: rng.standard_normal(n) for g in groups}
@@ -479,32 +526,50 @@ def generate(
         economic.append(
             0.7 * lat_rows[t]["reintegration"] + 0.7 * gfac["reint_economic_empowerment"]
         )
+    return waves_items, economic
 
-    # ---- working status (time-varying), driven by the economic domain
+
+def _draw_working(
+    economic: Sequence[np.ndarray], n: int, rng: np.random.Generator, params: Mapping[str, Any]
+) -> list[np.ndarray]:
+    """Working status per wave (time-varying), driven by the economic domain."""
+    from scipy.special import expit
+
     w = params["working"]
-    working = [
+    return [
         (
             rng.random(n)
             < expit(w["intercept"] + w["per_wave"] * t + w["economic_slope"] * economic[t])
         ).astype(np.int64)
-        for t in range(waves)
+        for t, _ in enumerate(economic)
     ]
 
-    # ---- assemble long data (all persons, all waves) before attrition
+
+def _assemble(
+    persons: Mapping[str, Any],
+    lat_rows: Sequence[Mapping[str, np.ndarray]],
+    waves_items: Sequence[Mapping[str, np.ndarray]],
+    *,
+    economic: Sequence[np.ndarray],
+    working: Sequence[np.ndarray],
+    params: Mapping[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The long data (all persons, all waves, before attrition) and the long latent table."""
+    n = persons["n"]
     ids = np.array([f"S{i:04d}" for i in range(1, n + 1)], dtype=object)
-    item_cols = [s.column for s in specs]
+    item_cols = [s.column for s in ITEM_SPECS]
     heads = []
     lat_frames = []
-    for t in range(waves):
-        ages = np.floor(age_exact + params["age"]["years_per_wave"] * t).astype(np.int64)
+    for t, eta in enumerate(lat_rows):
+        ages = np.floor(persons["age_exact"] + params["age"]["years_per_wave"] * t).astype(np.int64)
         head = {
             "resp_id": ids,
             "wave": np.full(n, t + 1, dtype=np.int64),
-            "site": site,
-            "arm": arm,
+            "site": persons["site"],
+            "arm": persons["arm"],
             "age": ages,
-            "sexual_violence": sv,
-            "months_exploited": months,
+            "sexual_violence": persons["sexual_violence"],
+            "months_exploited": persons["months"],
             "working": working[t],
         }
         heads.append(head)
@@ -512,9 +577,9 @@ def generate(
             pd.DataFrame(
                 {
                     **head,
-                    "age_z": age_z,
-                    "months_exploited_z": months_z,
-                    **lat_rows[t],
+                    "age_z": persons["age_z"],
+                    "months_exploited_z": persons["months_z"],
+                    **eta,
                     "economic_domain": economic[t],
                 }
             )
@@ -523,54 +588,64 @@ def generate(
     long: dict[str, np.ndarray] = {k: np.concatenate([h[k] for h in heads]) for k in heads[0]}
     for c in ("age", "sexual_violence", "months_exploited", "working"):
         long[c] = long[c].astype(float)
-    # answers as one (rows x items) float matrix; missing codes are laid on it before the
-    # DataFrame is built (column-wise DataFrame assignment of ~100 columns is slow)
+    # answers as one (rows x items) float matrix; the DataFrame is built once from it
+    # (column-wise DataFrame assignment of ~100 columns is slow)
     values = np.vstack(
-        [np.column_stack([waves_items[t][c] for c in item_cols]) for t in range(waves)]
+        [np.column_stack([items[c] for c in item_cols]) for items in waves_items]
     ).astype(float)
-
-    # ---- missing codes
-    facts: dict[str, Any] = {}
-    if missing:
-        extra = np.column_stack([long["sexual_violence"], long["months_exploited"]])
-        laid = _lay_missing(
-            np.hstack([values, extra]),
-            [*item_cols, "sexual_violence", "months_exploited"],
-            working=long["working"],
-            n_persons=n,
-            rng=rng,
-            m=params["missing"],
-        )
-        values = laid[:, : len(item_cols)]
-        long["sexual_violence"], long["months_exploited"] = laid[:, -2], laid[:, -1]
     data = pd.DataFrame({**long, **dict(zip(item_cols, values.T, strict=True))})
+    return data, latents
 
-    # ---- attrition: monotone dropout, MAR on observed baseline depression and self-stigma
+
+def _with_missing_codes(
+    data: pd.DataFrame, n: int, rng: np.random.Generator, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Lay refused / don't know / not applicable codes on the items and two sensitive facts."""
+    item_cols = [s.column for s in ITEM_SPECS]
+    cols = [*item_cols, "sexual_violence", "months_exploited"]
+    laid = _lay_missing(
+        data[cols].to_numpy(dtype=float),
+        cols,
+        working=data["working"].to_numpy(dtype=float),
+        n_persons=n,
+        rng=rng,
+        m=params["missing"],
+    )
+    others = [c for c in data.columns if c not in cols]
+    out = pd.DataFrame({c: data[c].to_numpy() for c in others})
+    out["sexual_violence"], out["months_exploited"] = laid[:, -2], laid[:, -1]
+    items = pd.DataFrame(laid[:, : len(item_cols)], columns=item_cols)
+    out = pd.concat([out, items], axis=1)
+    return out[list(data.columns)]
+
+
+def _draw_attrition(
+    data: pd.DataFrame, n: int, waves: int, rng: np.random.Generator, params: Mapping[str, Any]
+) -> np.ndarray:
+    """Who is present at each wave: monotone dropout, MAR on observed baseline depression and stigma."""
+    from scipy.special import expit
+
     present = np.ones((waves, n), dtype=bool)
-    if attrition and waves > 1:
-        base = data.iloc[:n]
-        score = np.zeros(n)
-        for name, slope in params["attrition_slopes"].items():
-            cols_ = _attrition_columns(name)
-            vals = base[cols_].to_numpy(dtype=float, copy=True)
-            vals[vals >= 97] = np.nan
-            with np.errstate(invalid="ignore"):
-                answered = np.isfinite(vals).sum(axis=1)
-                obs = np.nanmean(np.where(answered[:, None] > 0, vals, 0.0), axis=1)
-            obs = np.where(answered > 0, obs, np.nanmean(obs[answered > 0]))
-            score = score + slope * (obs - obs.mean()) / obs.std()
-        retention = _retention(params["retention"], waves)
-        for t in range(1, waves):
-            # conditional retention among those present at t-1, calibrated to the cumulative target
-            target = retention[t] / retention[t - 1]
-            at_risk = present[t - 1]
-            a0 = _logit_intercept(score[at_risk], target)
-            stay = rng.random(n) < expit(a0 + score)
-            present[t] = present[t - 1] & stay
-    latents["observed"] = present.reshape(-1)
-    data = data.loc[present.reshape(-1)].reset_index(drop=True)
-    facts["retention"] = [float(present[t].mean()) for t in range(waves)]
-    return data, latents, facts
+    base = data.iloc[:n]
+    score = np.zeros(n)
+    for name, slope in params["attrition_slopes"].items():
+        cols_ = _attrition_columns(name)
+        vals = base[cols_].to_numpy(dtype=float, copy=True)
+        vals[vals >= 97] = np.nan
+        with np.errstate(invalid="ignore"):
+            answered = np.isfinite(vals).sum(axis=1)
+            obs = np.nanmean(np.where(answered[:, None] > 0, vals, 0.0), axis=1)
+        obs = np.where(answered > 0, obs, np.nanmean(obs[answered > 0]))
+        score = score + slope * (obs - obs.mean()) / obs.std()
+    retention = _retention(params["retention"], waves)
+    for t in range(1, waves):
+        # conditional retention among those present at t-1, calibrated to the cumulative target
+        target = retention[t] / retention[t - 1]
+        at_risk = present[t - 1]
+        a0 = _logit_intercept(score[at_risk], target)
+        stay = rng.random(n) < expit(a0 + score)
+        present[t] = present[t - 1] & stay
+    return present
 
 
 def _wave_value(values: Sequence[float], t: int) -> float:
