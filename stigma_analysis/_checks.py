@@ -1,0 +1,51 @@
+"""Argument checks and defaults shared by every statistical family (a leaf: imports nothing of ours).
+
+One name per concept across the public API:
+
+- ``ci_level`` - the two-sided confidence level of every interval (default 0.95);
+- ``missing`` - the missing-data policy of a statistic computed from several items
+  (``"pairwise"`` or ``"listwise"``);
+- ``cluster`` - the column that identifies the respondent (or site) whose rows are not
+  independent;
+- ``seed`` - every random step, default :data:`DEFAULT_SEED` (a study's ``seed:`` overrides it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+DEFAULT_SEED = 20240601
+"""The seed of every random step (bootstrap, imputation, parallel analysis) unless one is given."""
+
+MISSING_POLICIES = ("pairwise", "listwise")
+
+
+def check_ci_level(value: Any, name: str = "ci_level") -> float:
+    """``value`` as a float in (0, 1), or ``ValueError`` naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
+    return float(value)
+
+
+def check_choice(value: Any, name: str, allowed: Sequence[str]) -> str:
+    """``value`` if it is one of ``allowed``, else ``ValueError`` listing the choices."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
+    return value
+
+
+def check_seed(value: Any, name: str = "seed") -> int | None:
+    """A seed: a non-negative int or None (fresh entropy); booleans are refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"{name} must be a non-negative integer or None, got {value!r}")
+    return int(value)
+
+
+def z_value(ci_level: float) -> float:
+    """The standard-normal quantile of a two-sided ``ci_level`` interval (1.96 for 0.95)."""
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.5 + ci_level / 2)
