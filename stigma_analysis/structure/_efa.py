@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ._engine import FloatArray
+from ._errors import SingularCorrelationError
 from ._rotation import oblimin, varimax
 from ._threads import _single_thread
 from ._warnings import ImproperSolutionWarning, NonConvergenceWarning
@@ -27,6 +28,8 @@ __all__ = [
 ]
 
 Use = Literal["pairwise", "complete"]
+# smallest eigenvalue of a correlation matrix treated as zero (n <= p gives ~1e-16)
+_PD_TOL = 1e-10
 
 
 def _numeric(data: pd.DataFrame) -> pd.DataFrame:
@@ -64,6 +67,13 @@ def _corr(data: pd.DataFrame, use: str, cor: str = "pearson") -> tuple[FloatArra
             "items never answered together)"
         )
     return R, [str(c) for c in x.columns], x.shape[0]
+
+
+def _require_positive_definite(R: FloatArray, items: list[str], n: int, what: str) -> None:
+    """Raise :class:`SingularCorrelationError` unless R is numerically positive definite."""
+    low = float(np.linalg.eigvalsh(R)[0])
+    if n <= len(items) or not low > _PD_TOL:
+        raise SingularCorrelationError(what, items, n, low)
 
 
 def eigenvalues(data: pd.DataFrame, *, use: Use = "pairwise") -> pd.DataFrame:
@@ -240,9 +250,17 @@ def kmo(data: pd.DataFrame, *, use: Use = "pairwise") -> KMOResult:
     With R the correlations and Q the partial correlations (from R^-1), off the diagonal:
     MSA = sum r^2 / (sum r^2 + sum q^2); per item the sums run over that item's column.
 
+    Raises
+    ------
+    SingularCorrelationError
+        When the correlation matrix is singular or not positive definite (fewer respondents
+        than items, a linearly dependent item, or inconsistent pairwise correlations): R^-1
+        does not exist. (psych::KMO then silently substitutes R for R^-1 and reports 0.5.)
+
     Checked against: psych::KMO 2.2.9 on bfi[1:25] to 1e-10.
     """
-    R, items, _ = _corr(data, use)
+    R, items, n = _corr(data, use)
+    _require_positive_definite(R, items, n, "kmo")
     Q = np.linalg.inv(R)
     d = np.sqrt(np.diag(Q))
     Q = Q / np.outer(d, d)
@@ -293,11 +311,20 @@ def bartlett(data: pd.DataFrame, *, use: Use = "pairwise") -> BartlettResult:
     BartlettResult
         ``chisq, df, p_value, n``.
 
+    Raises
+    ------
+    SingularCorrelationError
+        When the correlation matrix is singular or not positive definite (fewer respondents
+        than items, a linearly dependent item, or inconsistent pairwise correlations): log|R|
+        is -inf or undefined and the test does not exist. (psych::cortest.bartlett then
+        returns a meaningless statistic, or NaN.)
+
     Checked against: psych::cortest.bartlett 2.2.9 on bfi[1:25] to 1e-10.
     """
     from scipy import stats
 
-    R, _, n = _corr(data, use)
+    R, items, n = _corr(data, use)
+    _require_positive_definite(R, items, n, "bartlett")
     p = R.shape[0]
     chisq = -np.linalg.slogdet(R)[1] * (n - 1 - (2 * p + 5) / 6)
     df = p * (p - 1) / 2
@@ -422,6 +449,12 @@ def efa(
         uniqueness``), ``factor_correlations`` (``factor_1, factor_2, correlation``),
         ``variance``, ``eigenvalues`` and convergence flags; see :class:`EFAResult`.
 
+    Raises
+    ------
+    SingularCorrelationError
+        When the correlation matrix is singular or not positive definite (fewer respondents
+        than items, a linearly dependent item, or inconsistent pairwise correlations).
+
     Notes
     -----
     Uniquenesses psi are found by L-BFGS-B within [0.005, 1] (psych's bounds) from
@@ -447,6 +480,7 @@ def efa(
     if rotation not in ("oblimin", "varimax", "none"):
         raise ValueError(f"rotation must be 'oblimin', 'varimax' or 'none', got {rotation!r}")
     R, items, n = _corr(data, use, cor)
+    _require_positive_definite(R, items, n, "efa")
     p = R.shape[0]
     if not isinstance(n_factors, int | np.integer) or not 1 <= n_factors < p:
         raise ValueError(f"n_factors must be an int from 1 to {p - 1}, got {n_factors!r}")
