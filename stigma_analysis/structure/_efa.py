@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -142,6 +143,7 @@ def parallel_analysis(
     seed: int = 20240501,
     quantile: float = 0.95,
     use: Use = "pairwise",
+    draws: np.ndarray | None = None,
 ) -> ParallelAnalysisResult:
     """Horn's parallel analysis on principal-component eigenvalues.
 
@@ -158,6 +160,10 @@ def parallel_analysis(
         criterion of Horn).
     use : {"pairwise", "complete"}
         Missing-data handling for the observed correlations.
+    draws : numpy.ndarray, optional
+        Random data to use instead of simulating: shape (replications, n, p), n the rows used
+        and p the items (e.g. the draws of another program, to reproduce its result). ``n_iter``
+        is then the number of replications and ``seed`` is ignored.
 
     Returns
     -------
@@ -168,29 +174,35 @@ def parallel_analysis(
     Notes
     -----
     All replications are simulated at once (arrays of shape n_iter x n x p, in chunks) and
-    their correlation matrices decomposed with a batched ``eigvalsh``.
+    their correlation matrices decomposed with a batched ``eigvalsh``. ``random_quantile`` is
+    the quantile of each component's simulated eigenvalues with linear interpolation (R's type
+    7, as ``fa.parallel``'s ``quantile(x, quant)``); a component is retained while its observed
+    eigenvalue exceeds it.
+
+    Matches R psych::fa.parallel(fa = "pc", n.obs = n) 2.2.9 on the same random draws (its
+    ``pc.sim``, quantile and ``ncomp``) to 1e-12.
     """
-    if not isinstance(n_iter, int) or n_iter < 1:
-        raise ValueError(f"n_iter must be a positive int, got {n_iter!r}")
     if not 0 < quantile < 1:
         raise ValueError(f"quantile must be in (0, 1), got {quantile!r}")
     R, _, n = _corr(data, use)
     p = R.shape[0]
     obs = np.linalg.eigvalsh(R)[::-1]
-    rng = np.random.default_rng(seed)
-    chunk = max(1, min(n_iter, int(2e7 // max(n * p, 1))))
-    sims = []
-    done = 0
-    while done < n_iter:
-        b = min(chunk, n_iter - done)
-        X = rng.standard_normal((b, n, p))
-        X -= X.mean(axis=1, keepdims=True)
-        C = np.einsum("bni,bnj->bij", X, X)
-        d = np.sqrt(np.einsum("bii->bi", C))
-        C /= d[:, :, None] * d[:, None, :]
-        sims.append(np.linalg.eigvalsh(C)[:, ::-1])
-        done += b
-    sim = np.concatenate(sims)
+    if draws is not None:
+        X = np.array(draws, dtype=np.float64)  # a copy: centred in place below
+        if X.ndim != 3 or X.shape[1:] != (n, p):
+            raise ValueError(
+                f"draws must have shape (replications, {n}, {p}) for {n} rows and {p} items, "
+                f"got {X.shape}"
+            )
+        n_iter = X.shape[0]
+        sim = _random_eigenvalues(iter([X]))
+    else:
+        if not isinstance(n_iter, int) or n_iter < 1:
+            raise ValueError(f"n_iter must be a positive int, got {n_iter!r}")
+        rng = np.random.default_rng(seed)
+        chunk = max(1, min(n_iter, int(2e7 // max(n * p, 1))))
+        sizes = [min(chunk, n_iter - done) for done in range(0, n_iter, chunk)]
+        sim = _random_eigenvalues(rng.standard_normal((b, n, p)) for b in sizes)
     q = np.quantile(sim, quantile, axis=0)
     retain = obs > q
     n_keep = int(np.argmin(retain)) if not retain.all() else p
@@ -206,6 +218,19 @@ def parallel_analysis(
     return ParallelAnalysisResult(
         table=table, n_factors=n_keep, n_iter=n_iter, seed=seed, quantile=quantile
     )
+
+
+def _random_eigenvalues(batches: Iterator[FloatArray]) -> FloatArray:
+    """Decreasing eigenvalues of the correlation matrix of each (n x p) data set, given in
+    batches of shape (b, n, p) (centred in place); returns (replications, p)."""
+    sims = []
+    for X in batches:
+        X -= X.mean(axis=1, keepdims=True)
+        C = np.einsum("bni,bnj->bij", X, X)
+        d = np.sqrt(np.einsum("bii->bi", C))
+        C /= d[:, :, None] * d[:, None, :]
+        sims.append(np.linalg.eigvalsh(C)[:, ::-1])
+    return np.concatenate(sims)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -151,3 +151,24 @@ def test_parallel_analysis_seeded_and_recovers_structure() -> None:
     ]
     # the random eigenvalues of uncorrelated data hover around 1 (Marchenko-Pastur spread)
     assert 1.0 < a.table["random_quantile"].iloc[0] < 1.4
+
+
+PARALLEL = json.loads((RESULTS / "psych_parallel_hs.json").read_text())
+
+
+def test_parallel_analysis_matches_fa_parallel_on_its_draws() -> None:
+    # tests/results/psych_parallel_hs.R: fa.parallel's own 20 simulated data sets
+    hs = pd.read_csv(RESULTS.parent / "data" / "HolzingerSwineford1939.csv")
+    data = hs.loc[:49, PARALLEL["items"]]
+    raw = pd.read_csv(RESULTS / "psych_parallel_hs_draws.csv")
+    draws = np.stack([g.drop(columns="iteration").to_numpy() for _, g in raw.groupby("iteration")])
+    assert draws.shape == (PARALLEL["n_iter"], PARALLEL["n"], len(PARALLEL["items"]))
+    res = parallel_analysis(data, quantile=PARALLEL["quantile"], draws=draws)
+    tab = res.table
+    np.testing.assert_allclose(tab["observed"], PARALLEL["observed"], rtol=1e-12)
+    np.testing.assert_allclose(tab["random_mean"], PARALLEL["random_mean"], rtol=1e-12)
+    np.testing.assert_allclose(tab["random_quantile"], PARALLEL["random_quantile"], rtol=1e-12)
+    assert res.n_factors == PARALLEL["ncomp"]
+    assert res.n_iter == PARALLEL["n_iter"]
+    with pytest.raises(ValueError, match=r"draws must have shape \(replications, 50, 6\)"):
+        parallel_analysis(data, draws=draws[:, :10])
