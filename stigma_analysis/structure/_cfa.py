@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._dwls import dwls_parameters, fit_dwls, ordinal_codes
 from ._engine import ALPHA, GROUP_EQUAL, LAMBDA, NU, PSI, THETA, Engine, FloatArray, build_table
 from ._fiml import Pattern, baseline_logl, em_h1, pattern_logl, patterns_of
+from ._fit import KEEP_ON_FAILURE, fit_measures
 from ._syntax import ModelTerm, parse_model
 from ._threads import _single_thread
 from ._warnings import ImproperSolutionWarning, NonConvergenceWarning, SmallSampleWarning
@@ -259,31 +261,6 @@ def _prepare(
     return [str(lv) for lv in levels], [X[gv == lv] for lv in levels], dropped
 
 
-def _rmsea(chisq: float, df: float, N: float, G: int) -> tuple[float, float, float]:
-    from scipy import optimize, stats
-
-    if df <= 0:
-        return 0.0, 0.0, 0.0
-    rmsea = math.sqrt(max(chisq / N / df - 1.0 / N, 0.0)) * math.sqrt(G)
-
-    def cdf(lam: float) -> float:
-        return float(stats.chi2.cdf(chisq, df) if lam <= 0 else stats.ncx2.cdf(chisq, df, lam))
-
-    # lavaan::lav_fit_rmsea_ci (level 0.90)
-    if df < 1 or cdf(0.0) - 0.95 < 0:
-        lo = 0.0
-    else:
-        lam_l = optimize.brentq(lambda x: cdf(x) - 0.95, 0.0, chisq, xtol=1e-12)
-        lo = math.sqrt(lam_l / (N * df)) * math.sqrt(G)
-    n_rmsea = max(N, chisq * 4)
-    if df < 1 or cdf(n_rmsea) - 0.05 > 0 or cdf(0.0) - 0.05 < 0:
-        hi = 0.0
-    else:
-        lam_u = optimize.brentq(lambda x: cdf(x) - 0.05, 0.0, n_rmsea, xtol=1e-12)
-        hi = math.sqrt(lam_u / (N * df)) * math.sqrt(G)
-    return rmsea, lo, hi
-
-
 def _std_values(eng: Engine, theta: FloatArray) -> FloatArray:
     """lavaan's std.all for every table row.
 
@@ -454,8 +431,6 @@ def cfa(
     problems: list[str] = []
     npar = table.n_free
     if ordinal:
-        from ._dwls import ordinal_codes
-
         codes, ncat = ordinal_codes(Xs[0], observed)
         n_th = int((ncat - 1).sum())
         npar += n_th
@@ -483,8 +458,6 @@ def cfa(
             "the covariance matrix is singular"
         )
     if ordinal:
-        from ._dwls import dwls_parameters, fit_dwls
-
         with _single_thread():
             eng, theta, converged, iterations, message, fit, se, pc = fit_dwls(
                 table, codes, ncat, max_iter=max_iter
@@ -494,7 +467,7 @@ def cfa(
             problems.append(
                 f"the optimiser did not converge ({message}); fit indices are not reported"
             )
-            fit = {k: (v if k in _KEEP else np.nan) for k, v in fit.items()}
+            fit = {k: (v if k in KEEP_ON_FAILURE else np.nan) for k, v in fit.items()}
             se = np.full_like(se, np.nan)
         params = dwls_parameters(eng, theta, se, pc, observed)
         return _result(
@@ -560,7 +533,7 @@ def cfa(
         srmr_g[g] = math.sqrt(ssq / moments)
     chisq = 2.0 * (logl_h1 - logl)
     df_b = G * p * (p - 1) / 2
-    fit = _fit_measures(
+    fit = fit_measures(
         chisq=chisq,
         df=df,
         base=base,
@@ -572,7 +545,7 @@ def cfa(
         srmr=float(ns @ srmr_g) / N,
     )
     if not converged:
-        fit = {k: (v if k in _KEEP else np.nan) for k, v in fit.items()}
+        fit = {k: (v if k in KEEP_ON_FAILURE else np.nan) for k, v in fit.items()}
 
     # --- standard errors: expected information (complete data) or observed (FIML, as lavaan)
     se = np.full(npar, np.nan)
@@ -594,9 +567,6 @@ def cfa(
         ge=ge, fit=fit, params=params, eng=eng, theta=theta, converged=converged,
         iterations=iterations, message=message, problems=problems, small=bool(small), warn=warn,
     )  # fmt: skip
-
-
-_KEEP = {"df", "npar", "ntotal", "baseline_chisq", "baseline_df"}
 
 
 def _result(
@@ -655,45 +625,6 @@ def _result(
         small_sample=small,
         problems=tuple(problems),
     )
-
-
-def _fit_measures(
-    *,
-    chisq: float,
-    df: int,
-    base: float,
-    df_b: float,
-    logl: float,
-    npar: int,
-    N: float,
-    G: int,
-    srmr: float,
-) -> dict[str, float]:
-    from scipy import stats
-
-    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan
-    denom = max(chisq - df, base - df_b, 0.0)
-    cfi = 1.0 - max(chisq - df, 0.0) / denom if denom > 0 else 1.0
-    tli = ((base / df_b) - (chisq / df)) / ((base / df_b) - 1.0) if df > 0 else 1.0
-    rmsea, lo, hi = _rmsea(chisq, df, N, G)
-    return {
-        "chisq": float(chisq),
-        "df": float(df),
-        "pvalue": pvalue,
-        "cfi": float(cfi),
-        "tli": float(tli),
-        "rmsea": rmsea,
-        "rmsea_ci_low": lo,
-        "rmsea_ci_high": hi,
-        "srmr": srmr,
-        "aic": float(-2 * logl + 2 * npar),
-        "bic": float(-2 * logl + npar * math.log(N)),
-        "logl": float(logl),
-        "npar": float(npar),
-        "ntotal": N,
-        "baseline_chisq": float(base),
-        "baseline_df": float(df_b),
-    }
 
 
 def _parameter_table(

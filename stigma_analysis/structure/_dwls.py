@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._engine import LAMBDA, PSI, THETA, Engine, FloatArray, Table
+from ._fit import fit_measures
 from ._ordinal import PolychoricFit, polychoric
 
 __all__ = ["dwls_parameters", "fit_dwls", "ordinal_codes"]
@@ -76,9 +77,7 @@ def fit_dwls(
     base = (N - 1) * float(np.sum(w * r * r))
     sigma, _ = eng.implied(theta, 0)
     srmr = math.sqrt(float(np.sum((r - sigma[ii, jj]) ** 2)) / (pstar + p))
-    from ._cfa import _fit_measures
-
-    fit = _fit_measures(
+    fit = fit_measures(
         chisq=chisq, df=df, base=base, df_b=float(pstar), logl=np.nan, npar=npar,
         N=float(N - 1), G=1, srmr=srmr,
     )  # fmt: skip

@@ -10,8 +10,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ._dwls import ordinal_codes
 from ._engine import FloatArray
 from ._errors import SingularCorrelationError
+from ._ordinal import polychoric
 from ._rotation import oblimin, varimax
 from ._threads import _single_thread
 from ._warnings import ImproperSolutionWarning, NonConvergenceWarning
@@ -55,9 +57,6 @@ def _corr(data: pd.DataFrame, use: str, cor: str = "pearson") -> tuple[FloatArra
     if use == "complete" or cor == "polychoric":
         x = x.dropna()
     if cor == "polychoric":
-        from ._dwls import ordinal_codes
-        from ._ordinal import polychoric
-
         cols = [str(c) for c in x.columns]
         codes, ncat = ordinal_codes(x.to_numpy(), cols)
         return polychoric(codes, ncat, acov=False).cor, cols, x.shape[0]
