@@ -8,6 +8,8 @@ Public API
 - :func:`plot_loadings`
 - warnings :class:`SmallSampleWarning`, :class:`NonConvergenceWarning`,
   :class:`ImproperSolutionWarning` (all subclasses of :class:`StructureWarning`, a UserWarning)
+- error :class:`SingularCorrelationError` (a :class:`~stigma_analysis.errors.DataValidationError`
+  and ValueError): kmo, bartlett and efa on a singular / non-positive-definite correlation matrix
 
 Importing this package is cheap: scipy.optimize, matplotlib and seaborn load inside functions.
 """
@@ -26,6 +28,7 @@ from ._efa import (
     kmo,
     parallel_analysis,
 )
+from ._errors import SingularCorrelationError
 from ._invariance import INVARIANCE_COLUMNS, invariance
 from ._plots import plot_loadings
 from ._syntax import ModelTerm, parse_model
@@ -47,6 +50,7 @@ __all__ = [
     "ModelTerm",
     "NonConvergenceWarning",
     "ParallelAnalysisResult",
+    "SingularCorrelationError",
     "SmallSampleWarning",
     "StructureWarning",
     "bartlett",

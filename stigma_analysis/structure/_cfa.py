@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._dwls import dwls_parameters, fit_dwls, ordinal_codes
 from ._engine import ALPHA, GROUP_EQUAL, LAMBDA, NU, PSI, THETA, Engine, FloatArray, build_table
 from ._fiml import Pattern, baseline_logl, em_h1, pattern_logl, patterns_of
+from ._fit import KEEP_ON_FAILURE, fit_measures
 from ._syntax import ModelTerm, parse_model
 from ._threads import _single_thread
 from ._warnings import ImproperSolutionWarning, NonConvergenceWarning, SmallSampleWarning
@@ -259,33 +261,13 @@ def _prepare(
     return [str(lv) for lv in levels], [X[gv == lv] for lv in levels], dropped
 
 
-def _rmsea(chisq: float, df: float, N: float, G: int) -> tuple[float, float, float]:
-    from scipy import optimize, stats
-
-    if df <= 0:
-        return 0.0, 0.0, 0.0
-    rmsea = math.sqrt(max(chisq / N / df - 1.0 / N, 0.0)) * math.sqrt(G)
-
-    def cdf(lam: float) -> float:
-        return float(stats.chi2.cdf(chisq, df) if lam <= 0 else stats.ncx2.cdf(chisq, df, lam))
-
-    # lavaan::lav_fit_rmsea_ci (level 0.90)
-    if df < 1 or cdf(0.0) - 0.95 < 0:
-        lo = 0.0
-    else:
-        lam_l = optimize.brentq(lambda x: cdf(x) - 0.95, 0.0, chisq, xtol=1e-12)
-        lo = math.sqrt(lam_l / (N * df)) * math.sqrt(G)
-    n_rmsea = max(N, chisq * 4)
-    if df < 1 or cdf(n_rmsea) - 0.05 > 0 or cdf(0.0) - 0.05 < 0:
-        hi = 0.0
-    else:
-        lam_u = optimize.brentq(lambda x: cdf(x) - 0.05, 0.0, n_rmsea, xtol=1e-12)
-        hi = math.sqrt(lam_u / (N * df)) * math.sqrt(G)
-    return rmsea, lo, hi
-
-
 def _std_values(eng: Engine, theta: FloatArray) -> FloatArray:
-    """lavaan's std.all for every table row."""
+    """lavaan's std.all for every table row.
+
+    Loadings are scaled by the latent and total observed SDs, (residual) variances by the total
+    variance, factor covariances by the latent SDs, and residual covariances between indicators
+    by the residual SDs: theta_ij / sqrt(theta_ii theta_jj), as lavaan and Mplus STDYX.
+    """
     vals = eng.values(theta)
     arr = eng.arr
     out = np.full(len(vals), np.nan)
@@ -302,8 +284,10 @@ def _std_values(eng: Engine, theta: FloatArray) -> FloatArray:
                     out[i] = v * sd_l[c] / sd_o[r]
                 elif m == PSI:
                     out[i] = v / (sd_l[r] * sd_l[c])
-                elif m == THETA:
-                    out[i] = v / (sd_o[r] * sd_o[c])
+                elif m == THETA and r == c:
+                    out[i] = v / sigma[r, r]
+                elif m == THETA:  # residual covariance: scaled by the residual SDs (STDYX)
+                    out[i] = v / math.sqrt(T[r, r] * T[c, c]) if T[r, r] * T[c, c] > 0 else np.nan
                 elif m == NU:
                     out[i] = v / sd_o[r]
                 elif m == ALPHA:
@@ -359,7 +343,9 @@ def cfa(
         information). ML only.
     std_lv : bool
         Identify factors by unit variance instead of a unit first loading (lavaan ``std.lv``);
-        with equal loadings the latent variances of later groups are free, as in lavaan.
+        with equal loadings the latent variances of later groups are free, as in lavaan. Each
+        such factor is signed so that its first indicator (in syntax order) loads positively,
+        per group, as lavaan reports it (matches lavaan 0.6-14 to 1e-4 relative).
     meanstructure : bool, optional
         Default: True with ``group``, False otherwise (as lavaan).
     orthogonal : bool
@@ -395,6 +381,10 @@ def cfa(
     For DWLS the statistic is (N - 1) sum_ij w_ij (r_ij - sigma_ij)^2 over the polychoric
     correlations r with w = 1 / diag(NACOV) (lavaan's ``muthen1984``); RMSEA, SEs use N - 1 and
     SRMR averages over p(p-1)/2 + p elements, all as lavaan does for ordinal data.
+
+    ``std_estimate`` is lavaan's std.all (``standardizedSolution``); a residual covariance
+    between two indicators is standardised by their residual SDs, theta_ij / sqrt(theta_ii
+    theta_jj) (Mplus STDYX), not by their total SDs.
 
     Checked against: lavaan::cfa 0.6-14 on HolzingerSwineford1939 (single group and by school,
     configural / metric / scalar / strict; fit indices to 1e-5, estimates to 1e-4 relative) and
@@ -441,8 +431,6 @@ def cfa(
     problems: list[str] = []
     npar = table.n_free
     if ordinal:
-        from ._dwls import ordinal_codes
-
         codes, ncat = ordinal_codes(Xs[0], observed)
         n_th = int((ncat - 1).sum())
         npar += n_th
@@ -470,17 +458,16 @@ def cfa(
             "the covariance matrix is singular"
         )
     if ordinal:
-        from ._dwls import dwls_parameters, fit_dwls
-
         with _single_thread():
             eng, theta, converged, iterations, message, fit, se, pc = fit_dwls(
                 table, codes, ncat, max_iter=max_iter
             )
+        theta = eng.orient(theta)
         if not converged:
             problems.append(
                 f"the optimiser did not converge ({message}); fit indices are not reported"
             )
-            fit = {k: (v if k in _KEEP else np.nan) for k, v in fit.items()}
+            fit = {k: (v if k in KEEP_ON_FAILURE else np.nan) for k, v in fit.items()}
             se = np.full_like(se, np.nan)
         params = dwls_parameters(eng, theta, se, pc, observed)
         return _result(
@@ -512,6 +499,7 @@ def cfa(
     eng = Engine(table=table, S=S, M=M, n=ns, patterns=pats)
     with _single_thread():
         theta, converged, iterations, message = eng.fit(eng.start(), max_iter=max_iter)
+    theta = eng.orient(theta)
     if not converged:
         problems.append(f"the optimiser did not converge ({message}); fit indices are not reported")
 
@@ -545,7 +533,7 @@ def cfa(
         srmr_g[g] = math.sqrt(ssq / moments)
     chisq = 2.0 * (logl_h1 - logl)
     df_b = G * p * (p - 1) / 2
-    fit = _fit_measures(
+    fit = fit_measures(
         chisq=chisq,
         df=df,
         base=base,
@@ -557,7 +545,7 @@ def cfa(
         srmr=float(ns @ srmr_g) / N,
     )
     if not converged:
-        fit = {k: (v if k in _KEEP else np.nan) for k, v in fit.items()}
+        fit = {k: (v if k in KEEP_ON_FAILURE else np.nan) for k, v in fit.items()}
 
     # --- standard errors: expected information (complete data) or observed (FIML, as lavaan)
     se = np.full(npar, np.nan)
@@ -579,9 +567,6 @@ def cfa(
         ge=ge, fit=fit, params=params, eng=eng, theta=theta, converged=converged,
         iterations=iterations, message=message, problems=problems, small=bool(small), warn=warn,
     )  # fmt: skip
-
-
-_KEEP = {"df", "npar", "ntotal", "baseline_chisq", "baseline_df"}
 
 
 def _result(
@@ -640,45 +625,6 @@ def _result(
         small_sample=small,
         problems=tuple(problems),
     )
-
-
-def _fit_measures(
-    *,
-    chisq: float,
-    df: int,
-    base: float,
-    df_b: float,
-    logl: float,
-    npar: int,
-    N: float,
-    G: int,
-    srmr: float,
-) -> dict[str, float]:
-    from scipy import stats
-
-    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan
-    denom = max(chisq - df, base - df_b, 0.0)
-    cfi = 1.0 - max(chisq - df, 0.0) / denom if denom > 0 else 1.0
-    tli = ((base / df_b) - (chisq / df)) / ((base / df_b) - 1.0) if df > 0 else 1.0
-    rmsea, lo, hi = _rmsea(chisq, df, N, G)
-    return {
-        "chisq": float(chisq),
-        "df": float(df),
-        "pvalue": pvalue,
-        "cfi": float(cfi),
-        "tli": float(tli),
-        "rmsea": rmsea,
-        "rmsea_ci_low": lo,
-        "rmsea_ci_high": hi,
-        "srmr": srmr,
-        "aic": float(-2 * logl + 2 * npar),
-        "bic": float(-2 * logl + npar * math.log(N)),
-        "logl": float(logl),
-        "npar": float(npar),
-        "ntotal": N,
-        "baseline_chisq": float(base),
-        "baseline_df": float(df_b),
-    }
 
 
 def _parameter_table(

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._engine import LAMBDA, PSI, THETA, Engine, FloatArray, Table
+from ._fit import fit_measures
 from ._ordinal import PolychoricFit, polychoric
 
 __all__ = ["dwls_parameters", "fit_dwls", "ordinal_codes"]
@@ -76,9 +77,7 @@ def fit_dwls(
     base = (N - 1) * float(np.sum(w * r * r))
     sigma, _ = eng.implied(theta, 0)
     srmr = math.sqrt(float(np.sum((r - sigma[ii, jj]) ** 2)) / (pstar + p))
-    from ._cfa import _fit_measures
-
-    fit = _fit_measures(
+    fit = fit_measures(
         chisq=chisq, df=df, base=base, df_b=float(pstar), logl=np.nan, npar=npar,
         N=float(N - 1), G=1, srmr=srmr,
     )  # fmt: skip
@@ -114,7 +113,8 @@ def dwls_parameters(
     mat, row, col = (arr[k].astype(np.int64) for k in ("mat", "row", "col"))
     free = arr["free"].astype(np.int64)
     is_resvar = (mat == THETA) & (row == col)
-    vals[is_resvar] = 1.0 - common[row[is_resvar]]
+    resvar = 1.0 - common
+    vals[is_resvar] = resvar[row[is_resvar]]
     sd_l = np.sqrt(np.clip(np.diag(P), 0, None))
     std = np.full(len(vals), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -122,8 +122,9 @@ def dwls_parameters(
         std[k] = vals[k] * sd_l[col[k]]
         k = mat == PSI
         std[k] = vals[k] / (sd_l[row[k]] * sd_l[col[k]])
-        k = mat == THETA
-        std[k] = vals[k]
+        std[is_resvar] = vals[is_resvar]  # 1 - R^2 on the unit latent-response scale
+        k = (mat == THETA) & (row != col)  # residual covariances over the residual SDs
+        std[k] = vals[k] / np.sqrt(resvar[row[k]] * resvar[col[k]])
         se_e = np.where(free >= 0, se[np.maximum(free, 0)], np.nan)
         z = vals / se_e
     names = [tb.names(i) for i in range(len(vals))]

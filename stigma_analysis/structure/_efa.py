@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from ._dwls import ordinal_codes
 from ._engine import FloatArray
+from ._errors import SingularCorrelationError
+from ._ordinal import polychoric
 from ._rotation import oblimin, varimax
 from ._threads import _single_thread
 from ._warnings import ImproperSolutionWarning, NonConvergenceWarning
@@ -27,6 +31,8 @@ __all__ = [
 ]
 
 Use = Literal["pairwise", "complete"]
+# smallest eigenvalue of a correlation matrix treated as zero (n <= p gives ~1e-16)
+_PD_TOL = 1e-10
 
 
 def _numeric(data: pd.DataFrame) -> pd.DataFrame:
@@ -51,9 +57,6 @@ def _corr(data: pd.DataFrame, use: str, cor: str = "pearson") -> tuple[FloatArra
     if use == "complete" or cor == "polychoric":
         x = x.dropna()
     if cor == "polychoric":
-        from ._dwls import ordinal_codes
-        from ._ordinal import polychoric
-
         cols = [str(c) for c in x.columns]
         codes, ncat = ordinal_codes(x.to_numpy(), cols)
         return polychoric(codes, ncat, acov=False).cor, cols, x.shape[0]
@@ -64,6 +67,13 @@ def _corr(data: pd.DataFrame, use: str, cor: str = "pearson") -> tuple[FloatArra
             "items never answered together)"
         )
     return R, [str(c) for c in x.columns], x.shape[0]
+
+
+def _require_positive_definite(R: FloatArray, items: list[str], n: int, what: str) -> None:
+    """Raise :class:`SingularCorrelationError` unless R is numerically positive definite."""
+    low = float(np.linalg.eigvalsh(R)[0])
+    if n <= len(items) or not low > _PD_TOL:
+        raise SingularCorrelationError(what, items, n, low)
 
 
 def eigenvalues(data: pd.DataFrame, *, use: Use = "pairwise") -> pd.DataFrame:
@@ -132,6 +142,7 @@ def parallel_analysis(
     seed: int = 20240501,
     quantile: float = 0.95,
     use: Use = "pairwise",
+    draws: np.ndarray | None = None,
 ) -> ParallelAnalysisResult:
     """Horn's parallel analysis on principal-component eigenvalues.
 
@@ -148,6 +159,10 @@ def parallel_analysis(
         criterion of Horn).
     use : {"pairwise", "complete"}
         Missing-data handling for the observed correlations.
+    draws : numpy.ndarray, optional
+        Random data to use instead of simulating: shape (replications, n, p), n the rows used
+        and p the items (e.g. the draws of another program, to reproduce its result). ``n_iter``
+        is then the number of replications and ``seed`` is ignored.
 
     Returns
     -------
@@ -158,29 +173,35 @@ def parallel_analysis(
     Notes
     -----
     All replications are simulated at once (arrays of shape n_iter x n x p, in chunks) and
-    their correlation matrices decomposed with a batched ``eigvalsh``.
+    their correlation matrices decomposed with a batched ``eigvalsh``. ``random_quantile`` is
+    the quantile of each component's simulated eigenvalues with linear interpolation (R's type
+    7, as ``fa.parallel``'s ``quantile(x, quant)``); a component is retained while its observed
+    eigenvalue exceeds it.
+
+    Matches R psych::fa.parallel(fa = "pc", n.obs = n) 2.2.9 on the same random draws (its
+    ``pc.sim``, quantile and ``ncomp``) to 1e-12.
     """
-    if not isinstance(n_iter, int) or n_iter < 1:
-        raise ValueError(f"n_iter must be a positive int, got {n_iter!r}")
     if not 0 < quantile < 1:
         raise ValueError(f"quantile must be in (0, 1), got {quantile!r}")
     R, _, n = _corr(data, use)
     p = R.shape[0]
     obs = np.linalg.eigvalsh(R)[::-1]
-    rng = np.random.default_rng(seed)
-    chunk = max(1, min(n_iter, int(2e7 // max(n * p, 1))))
-    sims = []
-    done = 0
-    while done < n_iter:
-        b = min(chunk, n_iter - done)
-        X = rng.standard_normal((b, n, p))
-        X -= X.mean(axis=1, keepdims=True)
-        C = np.einsum("bni,bnj->bij", X, X)
-        d = np.sqrt(np.einsum("bii->bi", C))
-        C /= d[:, :, None] * d[:, None, :]
-        sims.append(np.linalg.eigvalsh(C)[:, ::-1])
-        done += b
-    sim = np.concatenate(sims)
+    if draws is not None:
+        X = np.array(draws, dtype=np.float64)  # a copy: centred in place below
+        if X.ndim != 3 or X.shape[1:] != (n, p):
+            raise ValueError(
+                f"draws must have shape (replications, {n}, {p}) for {n} rows and {p} items, "
+                f"got {X.shape}"
+            )
+        n_iter = X.shape[0]
+        sim = _random_eigenvalues(iter([X]))
+    else:
+        if not isinstance(n_iter, int) or n_iter < 1:
+            raise ValueError(f"n_iter must be a positive int, got {n_iter!r}")
+        rng = np.random.default_rng(seed)
+        chunk = max(1, min(n_iter, int(2e7 // max(n * p, 1))))
+        sizes = [min(chunk, n_iter - done) for done in range(0, n_iter, chunk)]
+        sim = _random_eigenvalues(rng.standard_normal((b, n, p)) for b in sizes)
     q = np.quantile(sim, quantile, axis=0)
     retain = obs > q
     n_keep = int(np.argmin(retain)) if not retain.all() else p
@@ -196,6 +217,19 @@ def parallel_analysis(
     return ParallelAnalysisResult(
         table=table, n_factors=n_keep, n_iter=n_iter, seed=seed, quantile=quantile
     )
+
+
+def _random_eigenvalues(batches: Iterator[FloatArray]) -> FloatArray:
+    """Decreasing eigenvalues of the correlation matrix of each (n x p) data set, given in
+    batches of shape (b, n, p) (centred in place); returns (replications, p)."""
+    sims = []
+    for X in batches:
+        X -= X.mean(axis=1, keepdims=True)
+        C = np.einsum("bni,bnj->bij", X, X)
+        d = np.sqrt(np.einsum("bii->bi", C))
+        C /= d[:, :, None] * d[:, None, :]
+        sims.append(np.linalg.eigvalsh(C)[:, ::-1])
+    return np.concatenate(sims)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -240,9 +274,17 @@ def kmo(data: pd.DataFrame, *, use: Use = "pairwise") -> KMOResult:
     With R the correlations and Q the partial correlations (from R^-1), off the diagonal:
     MSA = sum r^2 / (sum r^2 + sum q^2); per item the sums run over that item's column.
 
+    Raises
+    ------
+    SingularCorrelationError
+        When the correlation matrix is singular or not positive definite (fewer respondents
+        than items, a linearly dependent item, or inconsistent pairwise correlations): R^-1
+        does not exist. (psych::KMO then silently substitutes R for R^-1 and reports 0.5.)
+
     Checked against: psych::KMO 2.2.9 on bfi[1:25] to 1e-10.
     """
-    R, items, _ = _corr(data, use)
+    R, items, n = _corr(data, use)
+    _require_positive_definite(R, items, n, "kmo")
     Q = np.linalg.inv(R)
     d = np.sqrt(np.diag(Q))
     Q = Q / np.outer(d, d)
@@ -293,11 +335,20 @@ def bartlett(data: pd.DataFrame, *, use: Use = "pairwise") -> BartlettResult:
     BartlettResult
         ``chisq, df, p_value, n``.
 
+    Raises
+    ------
+    SingularCorrelationError
+        When the correlation matrix is singular or not positive definite (fewer respondents
+        than items, a linearly dependent item, or inconsistent pairwise correlations): log|R|
+        is -inf or undefined and the test does not exist. (psych::cortest.bartlett then
+        returns a meaningless statistic, or NaN.)
+
     Checked against: psych::cortest.bartlett 2.2.9 on bfi[1:25] to 1e-10.
     """
     from scipy import stats
 
-    R, _, n = _corr(data, use)
+    R, items, n = _corr(data, use)
+    _require_positive_definite(R, items, n, "bartlett")
     p = R.shape[0]
     chisq = -np.linalg.slogdet(R)[1] * (n - 1 - (2 * p + 5) / 6)
     df = p * (p - 1) / 2
@@ -335,7 +386,19 @@ class EFAResult:
     heywood : bool
         A uniqueness hit its lower bound (0.005): an improper (Heywood) solution.
     objective : float
-        The extraction criterion at the solution.
+        psych's ``objective``: the ML discrepancy of the fitted model,
+        tr(M^-1 R) - log|M^-1 R| - p with M = L Phi L' and a unit diagonal. For ``method="ml"``
+        it is the minimised criterion (factanal's ``criteria["objective"]``); for minres it
+        is the same discrepancy evaluated at the minres solution, as psych reports it.
+    criterion : float
+        The extraction criterion actually minimised (minres: half the sum of squared residual
+        eigenvalues; ml: equal to ``objective``).
+    fit : dict of str to float
+        psych::fa's fit statistics: ``chisq`` (objective times the Bartlett-corrected
+        n - 1 - (2p + 5)/6 - 2k/3), ``df``, ``p_value``, ``rmsea``, ``rmsea_ci_low``,
+        ``rmsea_ci_high`` (90%), ``tli``, ``bic`` (chisq - df log n), ``null_chisq``,
+        ``null_df``, ``rms`` and ``crms`` (root mean square off-diagonal residual, weighted by
+        the pairwise counts). NaN where undefined (df = 0, or a non-positive-definite model).
     """
 
     method: str
@@ -351,10 +414,79 @@ class EFAResult:
     converged: bool
     heywood: bool
     objective: float
+    criterion: float = float("nan")
+    fit: dict[str, float] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy loadings."""
         return self.loadings.copy()
+
+
+def _pair_counts(data: pd.DataFrame, use: str, cor: str) -> FloatArray:
+    """Pairwise complete counts of the items (psych's ``pairwiseCount``; n everywhere after
+    listwise deletion)."""
+    answered = data.notna().to_numpy(dtype=np.float64)
+    if use == "complete" or cor == "polychoric":
+        answered = answered[answered.all(axis=1)]
+    return answered.T @ answered
+
+
+def _fit_statistics(
+    R: FloatArray, A: FloatArray, n: int, counts: FloatArray
+) -> tuple[float, dict[str, float]]:
+    """psych::fa's objective and fit statistics (``fa.stats``) for loadings A (any rotation:
+    only A A' enters)."""
+    from scipy import optimize, stats
+
+    p, k = A.shape
+    model = A @ A.T
+    resid = R - model
+    np.fill_diagonal(resid, 0.0)
+    np.fill_diagonal(model, 1.0)
+    nan = float("nan")
+    sign, logdet_m = np.linalg.slogdet(model)
+    logdet_r = float(np.linalg.slogdet(R)[1])
+    if sign > 0:
+        # tr(M^-1 R) - log|M^-1 R| - p
+        objective = float(np.trace(np.linalg.solve(model, R)) - (logdet_r - logdet_m) - p)
+    else:
+        objective = nan
+    df = p * (p - 1) / 2 - p * k + k * (k - 1) / 2
+    m = (n - 1) - (2 * p + 5) / 6 - 2 * k / 3
+    chisq = max(objective * m, 0.0) if np.isfinite(objective) else nan
+    f0 = -logdet_r  # tr(R) - log|R| - p
+    null_df = p * (p - 1) / 2
+    out = {
+        "chisq": chisq, "df": float(df), "p_value": nan, "rmsea": nan, "rmsea_ci_low": nan,
+        "rmsea_ci_high": nan, "tli": nan, "bic": nan,
+        "null_chisq": f0 * ((n - 1) - (2 * p + 5) / 6), "null_df": null_df,
+    }  # fmt: skip
+    off = counts.copy()
+    np.fill_diagonal(off, 0.0)
+    nh = float(stats.hmean(counts.ravel())) if (counts > 0).all() else nan
+    rstar = float(np.sum(resid**2 * counts))
+    out["rms"] = float(np.sqrt(rstar / (nh * p * (p - 1))))
+    out["crms"] = float(np.sqrt(rstar / (2 * nh * df))) if df > 0 else nan
+    if df > 0 and np.isfinite(chisq):
+        out["p_value"] = float(stats.chi2.sf(chisq, df))
+        out["tli"] = float((f0 / null_df - objective / df) / (f0 / null_df - 1 / m))
+        out["rmsea"] = float(np.sqrt(max(chisq / (df * n) - 1 / (n - 1), 0.0)))
+        hi = max(n, chisq) + 2 * n
+
+        def bound(tail: float) -> float:
+            # the non-centrality with P(chi2_df(ncp) <= chisq) = tail, as psych's uniroot
+            if stats.chi2.cdf(chisq, df) <= tail:
+                return 0.0
+            root = optimize.brentq(
+                lambda x: stats.ncx2.cdf(chisq, df, x) - tail if x > 0 else 1.0 - tail,
+                0.0, hi, xtol=1e-10,
+            )  # fmt: skip
+            return float(np.sqrt(root / (n - 1) / df))
+
+        out["rmsea_ci_high"] = bound(0.05)
+        out["rmsea_ci_low"] = bound(0.95)
+        out["bic"] = float(chisq - df * np.log(n))
+    return objective, {k_: float(v) for k_, v in out.items()}
 
 
 def _minres_obj(psi: FloatArray, R: FloatArray, k: int) -> tuple[float, FloatArray]:
@@ -369,7 +501,7 @@ def _ml_obj(psi: FloatArray, R: FloatArray, k: int) -> tuple[float, FloatArray]:
     sc = 1 / np.sqrt(psi)
     w, v = np.linalg.eigh(R * np.outer(sc, sc))
     e = w[:-k]
-    f = -float(np.sum(np.log(e) - e)) - k + R.shape[0]
+    f = -float(np.sum(np.log(e) - e)) + k - R.shape[0]  # factanal: 0 at a perfect fit
     top_w, top_v = w[-k:], v[:, -k:]
     load = np.sqrt(psi)[:, None] * top_v * np.sqrt(np.maximum(top_w - 1, 0))
     grad = (np.sum(load**2, axis=1) + psi - np.diag(R)) / psi**2
@@ -422,12 +554,18 @@ def efa(
         uniqueness``), ``factor_correlations`` (``factor_1, factor_2, correlation``),
         ``variance``, ``eigenvalues`` and convergence flags; see :class:`EFAResult`.
 
+    Raises
+    ------
+    SingularCorrelationError
+        When the correlation matrix is singular or not positive definite (fewer respondents
+        than items, a linearly dependent item, or inconsistent pairwise correlations).
+
     Notes
     -----
     Uniquenesses psi are found by L-BFGS-B within [0.005, 1] (psych's bounds) from
     psi = 1 - SMC. minres minimises 1/2 sum_{j>k} lambda_j(R - Psi)^2 (the squared residual
-    correlations); ML minimises -sum_{j>k} (log e_j - e_j) - k + p with e the eigenvalues of
-    Psi^-1/2 R Psi^-1/2 (as factanal). Loadings come from the leading k eigenvectors, are signed
+    correlations); ML minimises -sum_{j>k} (log e_j - e_j) + k - p with e the eigenvalues of
+    Psi^-1/2 R Psi^-1/2 (factanal's criterion, zero at a perfect fit). Loadings come from the leading k eigenvectors, are signed
     to positive column sums, rotated, ordered by variance accounted for and signed again.
 
     References
@@ -437,8 +575,15 @@ def efa(
     algorithms and software for arbitrary rotation criteria in factor analysis. *Educational and
     Psychological Measurement*, 65, 676-696.
 
+    ``objective`` and ``fit`` follow psych's ``fa.stats``: with M = L Phi L' given a unit
+    diagonal, objective = tr(M^-1 R) - log|M^-1 R| - p; chisq = objective (n - 1 - (2p + 5)/6
+    - 2k/3) with df = p(p - 1)/2 - pk + k(k - 1)/2; TLI from the null model objective -log|R|;
+    RMSEA = sqrt(max(chisq / (df n) - 1/(n - 1), 0)); BIC = chisq - df log n.
+
     Checked against: psych::fa 2.2.9 (fm = "minres" / "ml"; rotate = "oblimin" / "varimax") on
-    bfi[1:25] with 5 factors to 1e-4.
+    bfi[1:25] with 5 factors to 1e-4 (loadings, factor correlations matched factor by factor).
+    Matches R psych::fa's objective, STATISTIC, RMSEA, TLI, BIC on bfi[1:25] to 1e-7 (ML) and
+    1e-5 (minres), and factanal's ML objective to 1e-7.
     """
     from scipy import optimize
 
@@ -447,6 +592,7 @@ def efa(
     if rotation not in ("oblimin", "varimax", "none"):
         raise ValueError(f"rotation must be 'oblimin', 'varimax' or 'none', got {rotation!r}")
     R, items, n = _corr(data, use, cor)
+    _require_positive_definite(R, items, n, "efa")
     p = R.shape[0]
     if not isinstance(n_factors, int | np.integer) or not 1 <= n_factors < p:
         raise ValueError(f"n_factors must be an int from 1 to {p - 1}, got {n_factors!r}")
@@ -487,6 +633,7 @@ def efa(
     wide = pd.DataFrame(L, index=pd.Index(items, name="item"), columns=names)
     tidy = wide.reset_index().melt(id_vars="item", var_name="factor", value_name="loading")
     comm = np.sum(A**2, axis=1)
+    objective, fit = _fit_statistics(R, A, n, _pair_counts(data, use, cor))
     heywood = bool((psi <= 0.005 + 1e-8).any())
     if not converged:
         warnings.warn(
@@ -524,5 +671,7 @@ def efa(
         eigenvalues=_eigen_table(R),
         converged=converged,
         heywood=heywood,
-        objective=float(res.fun),
+        objective=objective,
+        criterion=float(res.fun),
+        fit=fit,
     )

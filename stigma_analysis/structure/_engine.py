@@ -503,6 +503,48 @@ class Engine:
         msg = "converged" if ok else f"no convergence ({res.message})"
         return x, ok, done + int(res.nit), msg
 
+    def orient(self, theta: FloatArray) -> FloatArray:
+        """Reflect factors scaled by their variance so each has a positive first loading.
+
+        A factor with no non-zero fixed loading (``std_lv``, or ``NA*x`` with a fixed variance)
+        is identified only up to sign: F and -F fit equally. lavaan reports the solution whose
+        first indicator (in syntax order) loads positively, per group; so do we. Reflecting
+        factor j negates its loadings, its covariances with unreflected factors and its mean.
+        A reflection is skipped when an equality constraint ties a parameter it would negate to
+        one it would keep (the fit would change); the objective is otherwise unchanged.
+        """
+        arr = self.arr
+        group, mat, row, col, free = (
+            arr[k].astype(np.int64) for k in ("group", "mat", "row", "col", "free")
+        )
+        vals = self.values(theta)
+        flip = np.zeros((self.table.n_groups, self.m), dtype=bool)
+        for g in range(self.table.n_groups):
+            for j in range(self.m):
+                lam = np.flatnonzero((group == g) & (mat == LAMBDA) & (col == j))
+                if len(lam) == 0 or ((free[lam] < 0) & (vals[lam] != 0)).any():
+                    continue  # no loadings, or scaled by a fixed (marker) loading
+                flip[g, j] = vals[lam[0]] < 0
+        if not flip.any():
+            return theta
+        f_row = np.zeros(len(mat), dtype=bool)  # the row / column is a reflected factor
+        f_col = np.zeros(len(mat), dtype=bool)
+        k = (mat == PSI) | (mat == ALPHA)
+        f_row[k] = flip[group[k], row[k]]
+        k = (mat == PSI) | (mat == LAMBDA)
+        f_col[k] = flip[group[k], col[k]]
+        sign = np.ones(len(mat))
+        sign[(mat == LAMBDA) & f_col] = -1.0
+        sign[(mat == PSI) & (row != col) & (f_row != f_col)] = -1.0
+        sign[(mat == ALPHA) & f_row] = -1.0
+        out = theta.copy()
+        for k in np.unique(free[free >= 0]):
+            s = sign[free == k]
+            if (s != s[0]).any():
+                return theta  # an equality constraint ties a reflected to a kept parameter
+            out[k] = s[0] * theta[k]
+        return out
+
     def start(self) -> FloatArray:
         """Start values: one-factor principal-axis loadings per factor, scaled to the marker."""
         tb = self.table

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ._cfa import CFAResult
+from ._efa import EFAResult
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-    from ._cfa import CFAResult
-    from ._efa import EFAResult
 
 __all__ = ["plot_loadings"]
 
@@ -52,9 +52,6 @@ def plot_loadings(
         The axes drawn on (the figure is never shown).
     """
     import matplotlib.pyplot as plt
-
-    from ._cfa import CFAResult
-    from ._efa import EFAResult
 
     if isinstance(result, EFAResult):
         tidy = result.loadings.rename(columns={"loading": "value"})

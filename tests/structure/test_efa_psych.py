@@ -21,8 +21,9 @@ def bfi() -> pd.DataFrame:
     return data[REF["items"]]
 
 
-def _match(ours: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """Reorder and re-sign our factors to the reference's; return the aligned loadings."""
+def _alignment(ours: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The permutation and signs taking our factors to the reference's: reference factor j is
+    ``sign[j] * ours[:, perm[j]]``."""
     k = ref.shape[1]
     cost = np.empty((k, k))
     for i in range(k):
@@ -31,15 +32,18 @@ def _match(ours: np.ndarray, ref: np.ndarray) -> np.ndarray:
                 np.abs(ours[:, i] - ref[:, j]).max(), np.abs(ours[:, i] + ref[:, j]).max()
             )
     rows, cols = linear_sum_assignment(cost)
-    out = np.empty_like(ref)
+    perm = np.empty(k, dtype=np.int64)
+    sign = np.empty(k)
     for i, j in zip(rows, cols, strict=True):
-        s = (
-            1.0
-            if np.abs(ours[:, i] - ref[:, j]).max() <= np.abs(ours[:, i] + ref[:, j]).max()
-            else -1.0
-        )
-        out[:, j] = s * ours[:, i]
-    return out
+        perm[j] = i
+        better = np.abs(ours[:, i] - ref[:, j]).max() <= np.abs(ours[:, i] + ref[:, j]).max()
+        sign[j] = 1.0 if better else -1.0
+    return perm, sign
+
+
+def _match_phi(phi: np.ndarray, perm: np.ndarray, sign: np.ndarray) -> np.ndarray:
+    """Our factor correlations, factor by factor in the reference's order and signs."""
+    return phi[np.ix_(perm, perm)] * np.outer(sign, sign)
 
 
 def test_eigenvalues_match_r(bfi: pd.DataFrame) -> None:
@@ -82,14 +86,26 @@ def test_efa_matches_psych_fa(bfi: pd.DataFrame, key: str, method: str, rotation
     res = efa(bfi, n_factors=5, method=method, rotation=rotation)  # type: ignore[arg-type]
     assert res.converged
     assert not res.heywood
-    L = _match(res.loading_matrix.to_numpy(), np.array(ref["loadings"]))
-    np.testing.assert_allclose(L, np.array(ref["loadings"]), atol=1e-4)
+    ours = res.loading_matrix.to_numpy()
+    perm, sign = _alignment(ours, np.array(ref["loadings"]))
+    np.testing.assert_allclose(ours[:, perm] * sign, np.array(ref["loadings"]), atol=1e-4)
     np.testing.assert_allclose(res.communalities["communality"], ref["communalities"], atol=1e-4)
+    # factor correlations matched factor by factor (same permutation and signs as the loadings)
     phi = res.factor_correlations["correlation"].to_numpy().reshape(5, 5)
-    assert (
-        np.abs(np.abs(np.sort(phi.ravel())) - np.abs(np.sort(np.array(ref["phi"]).ravel()))).max()
-        < 1e-3
-    )
+    np.testing.assert_allclose(_match_phi(phi, perm, sign), np.array(ref["phi"]), atol=1e-4)
+
+
+def test_factor_correlation_check_detects_a_swap(bfi: pd.DataFrame) -> None:
+    # the check above must fail if Phi's factors were permuted without the loadings
+    ref = REF["fa_minres_oblimin"]
+    res = efa(bfi, n_factors=5)
+    ours = res.loading_matrix.to_numpy()
+    perm, sign = _alignment(ours, np.array(ref["loadings"]))
+    phi = res.factor_correlations["correlation"].to_numpy().reshape(5, 5)
+    swap = np.arange(5)
+    swap[[0, 1]] = [1, 0]
+    planted = phi[np.ix_(swap, swap)]
+    assert np.abs(_match_phi(planted, perm, sign) - np.array(ref["phi"])).max() > 0.05
 
 
 def test_efa_tidy_tables(bfi: pd.DataFrame) -> None:
@@ -135,3 +151,24 @@ def test_parallel_analysis_seeded_and_recovers_structure() -> None:
     ]
     # the random eigenvalues of uncorrelated data hover around 1 (Marchenko-Pastur spread)
     assert 1.0 < a.table["random_quantile"].iloc[0] < 1.4
+
+
+PARALLEL = json.loads((RESULTS / "psych_parallel_hs.json").read_text())
+
+
+def test_parallel_analysis_matches_fa_parallel_on_its_draws() -> None:
+    # tests/results/psych_parallel_hs.R: fa.parallel's own 20 simulated data sets
+    hs = pd.read_csv(RESULTS.parent / "data" / "HolzingerSwineford1939.csv")
+    data = hs.loc[:49, PARALLEL["items"]]
+    raw = pd.read_csv(RESULTS / "psych_parallel_hs_draws.csv")
+    draws = np.stack([g.drop(columns="iteration").to_numpy() for _, g in raw.groupby("iteration")])
+    assert draws.shape == (PARALLEL["n_iter"], PARALLEL["n"], len(PARALLEL["items"]))
+    res = parallel_analysis(data, quantile=PARALLEL["quantile"], draws=draws)
+    tab = res.table
+    np.testing.assert_allclose(tab["observed"], PARALLEL["observed"], rtol=1e-12)
+    np.testing.assert_allclose(tab["random_mean"], PARALLEL["random_mean"], rtol=1e-12)
+    np.testing.assert_allclose(tab["random_quantile"], PARALLEL["random_quantile"], rtol=1e-12)
+    assert res.n_factors == PARALLEL["ncomp"]
+    assert res.n_iter == PARALLEL["n_iter"]
+    with pytest.raises(ValueError, match=r"draws must have shape \(replications, 50, 6\)"):
+        parallel_analysis(data, draws=draws[:, :10])

@@ -65,7 +65,11 @@ def ismi_model(wave1: pd.DataFrame) -> str:
         EXAMPLE_REF["n_complete"],
         EXAMPLE_REF["sum_items"],
     ):
-        pytest.skip("the example study was regenerated: rerun tests/results/lavaan_example_ismi.R")
+        # a regenerated example must not silently drop the lavaan comparison
+        pytest.fail(
+            "the example study's ISMI data differ from tests/results/lavaan_example_ismi.json "
+            "(was the example regenerated?): rerun Rscript tests/results/lavaan_example_ismi.R"
+        )
     return model
 
 
