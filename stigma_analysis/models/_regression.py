@@ -165,7 +165,12 @@ def fit_model(
     predictor. It is NaN for the intercept, for factor dummies (``C(site)[T.B]``) and for
     binomial, ordinal and binomial-GEE models. Intervals and p-values use the t distribution
     for gaussian models (residual df, or clusters - 1 with cluster-robust SEs) and the normal
-    distribution otherwise. For ``mixed``, ``aic``/``bic`` are computed from the REML
+    distribution otherwise. ``aic``/``bic`` are R's ``AIC()``/``BIC()``: ``-2 logLik + 2 k`` and
+    ``-2 logLik + k log(n)``. For ``gaussian``, k counts the residual variance (coefficients + 1,
+    as ``AIC(lm)``; a weighted fit's logLik includes ``sum(log w) / 2`` as R's does); for
+    ``binomial`` and ``ordinal`` k is the number of coefficients (and cut-points) and n is the
+    sum of the frequency weights (as ``polr``; R's ``BIC(glm)`` counts weighted rows instead,
+    and agrees with ours on the expanded data). For ``mixed`` they are computed from the REML
     criterion as lme4 does (``-2 logLik_REML + 2 k``, k = fixed + covariance parameters + 1);
     ``r2`` is McFadden's pseudo-R² for binomial and ordinal models, R² for gaussian, NaN
     otherwise. Mixed-model standard errors are lme4's: the square roots of the diagonal of
@@ -184,7 +189,9 @@ def fit_model(
 
     Checked against: geepack::geeglm 1.3.9 (gaussian and binomial; AR(1), exchangeable and
     independence; a panel with skipped waves and the complete panel): coefficients and robust
-    SEs to 1e-8 relative, alpha and phi to 1e-8. lme4::lmer 1.1-31 on sleepstudy and on an unbalanced sleepstudy (20% of
+    SEs to 1e-8 relative, alpha and phi to 1e-8. R 4.2.2 ``logLik``/``AIC``/``BIC`` of ``lm``
+    (with and without weights), ``glm(family = binomial)`` and ``polr`` to 1e-9. lme4::lmer
+    1.1-31 on sleepstudy and on an unbalanced sleepstudy (20% of
     rows dropped), random intercept and random slope (fixed effects and SEs to 1e-4, variance
     components to 1e-3); MASS::polr 7.3-58.2 on housing (coefficients and cut-points to 1e-4).
     """
@@ -330,6 +337,9 @@ def _fit_gaussian(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
 
     res, msgs = _capture(fit)
     coefs = _tidy_from_sm(res, std=True, odds=False, ci_level=kw["ci_level"])
+    # R's AIC(lm) / BIC(lm): the residual variance counts as a parameter (as in lme4), so
+    # that gaussian and mixed models are comparable; statsmodels' aic/bic leave it out
+    k = len(res.params) + 1
     return _finish(
         "gaussian",
         formula,
@@ -339,8 +349,8 @@ def _fit_gaussian(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
         n=int(res.nobs),
         n_groups=_n_clusters(df, cluster),
         converged=True,
-        aic=res.aic,
-        bic=res.bic,
+        aic=-2 * res.llf + 2 * k,
+        bic=-2 * res.llf + k * np.log(res.nobs),
         loglik=res.llf,
         r2=res.rsquared,
         r2_kind="r_squared",
