@@ -18,6 +18,7 @@ from stigma_analysis.models._imputation import (
 from stigma_analysis.models._mediation import (
     MEDIATION_COLUMNS,
     MODERATION_COLUMNS,
+    DegenerateResampleWarning,
     mediation,
     moderation,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "POOL_COLUMNS",
     "SUMMARY_COLUMNS",
     "VARIANCE_COMPONENT_COLUMNS",
+    "DegenerateResampleWarning",
     "Imputation",
     "ModelResult",
     "compare_complete_case",

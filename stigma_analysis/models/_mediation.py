@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["MEDIATION_COLUMNS", "MODERATION_COLUMNS", "mediation", "moderation"]
+__all__ = [
+    "MEDIATION_COLUMNS",
+    "MODERATION_COLUMNS",
+    "DegenerateResampleWarning",
+    "mediation",
+    "moderation",
+]
+
+
+class DegenerateResampleWarning(UserWarning):
+    """Some bootstrap resamples had no unique regression solution and were dropped."""
+
 
 #: Columns of :func:`mediation`'s table, in order.
 MEDIATION_COLUMNS: tuple[str, ...] = (
@@ -25,6 +37,8 @@ MEDIATION_COLUMNS: tuple[str, ...] = (
     "ci_low_bca",
     "ci_high_bca",
     "n",
+    "n_boot_used",
+    "n_boot_dropped",
 )
 
 #: Columns of :func:`moderation`'s table, in order.
@@ -96,6 +110,22 @@ def _resample_counts(rng: np.random.Generator, n: int, n_boot: int) -> np.ndarra
     return np.bincount(idx.ravel(), minlength=n * n_boot).reshape(n_boot, n).astype(float)
 
 
+def _degenerate(S: np.ndarray, idx: list[int]) -> np.ndarray:
+    """Resamples whose cross-product block on columns `idx` is (numerically) singular.
+
+    The block is scaled to unit diagonal first (so that a predictor's units do not matter); a
+    resample is degenerate when the smallest eigenvalue of the scaled block is below 1e-10,
+    e.g. when a binary covariate takes one value only in that resample (it is then collinear
+    with the intercept) or when every drawn row is the same respondent.
+    """
+    A = S[:, idx][:, :, idx]
+    d = np.einsum("bii->bi", A)
+    bad = np.any(d <= 0, axis=1)
+    scale = 1.0 / np.sqrt(np.where(d > 0, d, 1.0))
+    C = A * scale[:, :, None] * scale[:, None, :]
+    return bad | (np.linalg.eigvalsh(C)[:, 0] < 1e-10)
+
+
 def _batched_coef(S: np.ndarray, idx: list[int], target: int) -> np.ndarray:
     """Coefficients of `target` on columns `idx` from batched cross-product matrices S (B, q, q)."""
     A = S[:, idx][:, :, idx]
@@ -142,23 +172,40 @@ def mediation(
         Five rows, ``path`` = ``a`` (x → m), ``b`` (m → y given x), ``direct`` (x → y given m),
         ``total`` (x → y) and ``indirect`` (a × b). Columns: ``path, estimate, se, ci_low,
         ci_high, p, ci_method, boot_se, ci_low_percentile, ci_high_percentile, ci_low_bca,
-        ci_high_bca, n``. For ``a, b, direct, total``: ``se``, ``ci_low``/``ci_high`` and ``p``
+        ci_high_bca, n, n_boot_used, n_boot_dropped``. For ``a, b, direct, total``: ``se``, ``ci_low``/``ci_high`` and ``p``
         are the classical OLS ones (t distribution, ``ci_method = "ols"``); for ``indirect``
         ``se`` is the bootstrap SD, the interval is the bootstrap ``ci`` and ``p`` is the
-        bootstrap p-value ``2 min(#(ab* > 0), #(ab* < 0)) / n_boot`` (as pingouin and R
+        bootstrap p-value ``2 min(#(ab* > 0), #(ab* < 0)) / n_boot_used`` (as pingouin and R
         mediation compute it). Bootstrap SDs and both bootstrap intervals are reported for
-        every path.
+        every path. ``n_boot_used`` + ``n_boot_dropped`` = ``n_boot`` (see Warns).
+
+    Warns
+    -----
+    DegenerateResampleWarning
+        When some resamples were dropped: those in which a predictor or covariate is constant
+        or collinear (e.g. a rare binary covariate not drawn at all: with one respondent in
+        ten having it, about (0.9)^20 = 12% of the resamples at n = 20), so the regressions
+        have no unique solution. As lavaan's bootstrap does, they are left out and counted;
+        every bootstrap statistic uses the remaining ``n_boot_used`` resamples.
+
+    Raises
+    ------
+    ValueError
+        When the complete rows themselves have a constant or collinear predictor, or fewer
+        than 2 resamples are usable.
 
     Notes
     -----
     a: ``m ~ 1 + x + C``; b and direct: ``y ~ 1 + x + m + C``; total: ``y ~ 1 + x + C``;
     indirect = a·b (= total − direct for OLS). The bootstrap draws n row indices with
-    replacement per resample, counts them into ``W`` (n_boot × n) and forms every resample's cross-product matrix at once as
+    replacement per resample, counts them into ``W`` (n_boot × n) and forms every resample's
+    cross-product matrix at once as
     ``W @ (v_i v_j)`` over the centred columns ``v = (1, x, C, m, y)``; each resample's
     regressions are solved from sub-blocks of it (batched normal equations), so there is no
     Python loop over resamples. BCa (Efron 1987): bias ``z0 = Φ⁻¹(#(θ* < θ̂)/B)`` and
     acceleration ``a = Σ d³ / (6 (Σ d²)^{3/2})`` from the leave-one-out (jackknife) estimates,
-    computed in closed form via the hat matrix.
+    computed in closed form via the hat matrix (a respondent whose removal leaves the design
+    singular has no jackknife value and is left out of the acceleration).
 
     References
     ----------
@@ -200,6 +247,12 @@ def mediation(
     pred_a = [0, ix, *range(2, k + 2)]  # m ~ 1 + x + C
     pred_y = [0, ix, im, *range(2, k + 2)]  # y ~ 1 + x + m + C
 
+    if _degenerate((V.T @ V)[None], pred_y)[0]:
+        raise ValueError(
+            f"x={x!r}, m={m!r} and the covariates {list(covariates)} are collinear (or one is "
+            f"constant) in the {n} complete rows: the regressions have no unique solution"
+        )
+
     # point estimates and classical OLS inference
     Za, Zy = V[:, pred_a], V[:, pred_y]
     ba, cov_a, df_a = _ols(Za, V[:, im])
@@ -215,6 +268,26 @@ def mediation(
     W = _resample_counts(rng, n, n_boot)
     q = V.shape[1]
     S = (W @ (V[:, :, None] * V[:, None, :]).reshape(n, q * q)).reshape(n_boot, q, q)
+    # a resample in which the regressions have no unique solution (e.g. a rare binary
+    # covariate not drawn at all) is dropped and counted, as lavaan's bootstrap does
+    bad = _degenerate(S, pred_y)
+    n_bad = int(bad.sum())
+    n_ok = n_boot - n_bad
+    if n_ok < 2:
+        raise ValueError(
+            f"only {n_ok} of {n_boot} bootstrap resamples have a unique regression solution "
+            f"(n = {n}): too few complete rows or a near-constant covariate"
+        )
+    if n_bad:
+        warnings.warn(
+            DegenerateResampleWarning(
+                f"mediation: {n_bad} of {n_boot} bootstrap resamples were dropped because a "
+                "predictor or covariate was constant (or collinear) in them, so their "
+                f"regressions have no unique solution; the intervals use the other {n_ok}"
+            ),
+            stacklevel=2,
+        )
+    S = S[~bad]
     ca = _batched_coef(S, pred_a, im)
     cy = _batched_coef(S, pred_y, iy)
     ct = _batched_coef(S, pred_a, iy)
@@ -226,7 +299,8 @@ def mediation(
         ZG = Z @ G
         h = np.einsum("ij,ij->i", ZG, Z)
         e = yv - Z @ beta
-        return beta[j] - ZG[:, j] * e / (1 - h)
+        # a row whose removal leaves the design singular (h = 1) has no jackknife value
+        return beta[j] - ZG[:, j] * e / np.where(1 - h > 1e-10, 1 - h, np.nan)
 
     jack = np.column_stack(
         [
@@ -240,11 +314,11 @@ def mediation(
 
     alpha = 1 - ci_level
     pct = np.quantile(boot, [alpha / 2, 1 - alpha / 2], axis=0)
-    prop = np.clip((boot < est).mean(axis=0), 1.0 / (n_boot + 1), n_boot / (n_boot + 1))
+    prop = np.clip((boot < est).mean(axis=0), 1.0 / (n_ok + 1), n_ok / (n_ok + 1))
     z0 = stats.norm.ppf(prop)
-    d = jack.mean(axis=0) - jack
-    den = 6.0 * np.sum(d**2, axis=0) ** 1.5
-    acc = np.divide(np.sum(d**3, axis=0), den, out=np.zeros(5), where=den > 0)
+    d = np.nanmean(jack, axis=0) - jack
+    den = 6.0 * np.nansum(d**2, axis=0) ** 1.5
+    acc = np.divide(np.nansum(d**3, axis=0), den, out=np.zeros(5), where=den > 0)
     zq = stats.norm.ppf([alpha / 2, 1 - alpha / 2])[:, None]
     adj = stats.norm.cdf(z0 + (z0 + zq) / (1 - acc * (z0 + zq)))
     bca = np.array([[np.quantile(boot[:, j], adj[i, j]) for j in range(5)] for i in range(2)])
@@ -252,7 +326,7 @@ def mediation(
 
     ab_boot = boot[:, 4]
     p_ind = (
-        1.0 if est[4] == 0 else min(1.0, 2 * min((ab_boot > 0).sum(), (ab_boot < 0).sum()) / n_boot)
+        1.0 if est[4] == 0 else min(1.0, 2 * min((ab_boot > 0).sum(), (ab_boot < 0).sum()) / n_ok)
     )
     ind_ci = bca[:, 4] if ci == "bca" else pct[:, 4]
     return pd.DataFrame(
@@ -270,6 +344,8 @@ def mediation(
             "ci_low_bca": bca[0],
             "ci_high_bca": bca[1],
             "n": n,
+            "n_boot_used": n_ok,
+            "n_boot_dropped": n_bad,
         },
         columns=list(MEDIATION_COLUMNS),
     )

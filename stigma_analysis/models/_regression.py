@@ -117,7 +117,8 @@ def fit_model(
         on ``MASS::polr``'s scale, ``logit P(Y <= k) = zeta_k - x'b``. ``mixed``: linear mixed
         model by REML with random intercepts per ``groups`` and random slopes from
         ``re_formula``. ``gee``: generalised estimating equations with working correlation
-        ``gee_cov`` and robust (sandwich) standard errors.
+        ``gee_cov`` and robust (sandwich) standard errors, solved as ``geepack::geeglm``
+        (see Notes).
     groups : str, optional
         Clustering column (respondent id) for ``mixed`` and ``gee``; required there.
     re_formula : str, optional
@@ -128,18 +129,22 @@ def fit_model(
         weights; ``ordinal``: case weights as ``polr(weights=)``). Not available for ``mixed``
         and ``gee``.
     cluster : str, optional
-        Column for cluster-robust standard errors (``gaussian``, ``binomial``).
+        Column for cluster-robust standard errors (``gaussian``, ``binomial``): the way to
+        fit these families to repeated rows per respondent (``cluster="resp_id"``). ``gee``
+        and ``mixed`` model the clustering through ``groups`` instead.
     cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust"}, optional
         Standard errors. Default: ``"cluster"`` when ``cluster`` is given, else ``"HC3"`` for
         gaussian, ``"nonrobust"`` (model-based) for binomial, ordinal and mixed, ``"robust"``
-        (sandwich) for gee.
+        (sandwich) for gee (``"naive"``: gee's model-based ``phi H^-1``).
     gee_cov : {"exchangeable", "ar1", "independence"}
-        GEE working correlation. ``"ar1"`` needs ``time``; rows are ordered by ``time`` within
-        ``groups`` and the lag-1 correlation is estimated from consecutive observations.
+        GEE working correlation. ``"ar1"`` needs ``time``: the correlation of two rows of a
+        respondent is ``alpha^|t_j - t_k|`` at their actual distance in waves (a respondent
+        seen at waves 1 and 3 contributes a lag-2 pair), as ``geeglm(waves = time)``.
     gee_family : {"gaussian", "binomial"}
         Outcome family for GEE (``binomial`` reports odds ratios).
     time : str, optional
-        Time column (wave) for ``gee_cov="ar1"``.
+        Time column (whole wave numbers, one row per respondent and wave) for
+        ``gee_cov="ar1"``; with other structures it only orders the rows.
     ci_level : float
         Confidence level of ``ci_low`` / ``ci_high``.
 
@@ -149,7 +154,8 @@ def fit_model(
         ``coefficients``: ``term, kind, estimate, se, ci_low, ci_high, p, std_estimate,
         odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high``; ``summary``: ``family, formula, n,
         n_groups, converged, aic, bic, loglik, r2, r2_kind, cov_type, n_warnings``;
-        ``variance_components`` (mixed); ``warnings`` (plain language, never raised as Python
+        ``variance_components`` (mixed; for gee the working correlation ``alpha`` and the scale
+        ``phi``); ``warnings`` (plain language, never raised as Python
         warnings).
 
     Notes
@@ -159,7 +165,12 @@ def fit_model(
     predictor. It is NaN for the intercept, for factor dummies (``C(site)[T.B]``) and for
     binomial, ordinal and binomial-GEE models. Intervals and p-values use the t distribution
     for gaussian models (residual df, or clusters - 1 with cluster-robust SEs) and the normal
-    distribution otherwise. For ``mixed``, ``aic``/``bic`` are computed from the REML
+    distribution otherwise. ``aic``/``bic`` are R's ``AIC()``/``BIC()``: ``-2 logLik + 2 k`` and
+    ``-2 logLik + k log(n)``. For ``gaussian``, k counts the residual variance (coefficients + 1,
+    as ``AIC(lm)``; a weighted fit's logLik includes ``sum(log w) / 2`` as R's does); for
+    ``binomial`` and ``ordinal`` k is the number of coefficients (and cut-points) and n is the
+    sum of the frequency weights (as ``polr``; R's ``BIC(glm)`` counts weighted rows instead,
+    and agrees with ours on the expanded data). For ``mixed`` they are computed from the REML
     criterion as lme4 does (``-2 logLik_REML + 2 k``, k = fixed + covariance parameters + 1);
     ``r2`` is McFadden's pseudo-R² for binomial and ordinal models, R² for gaussian, NaN
     otherwise. Mixed-model standard errors are lme4's: the square roots of the diagonal of
@@ -168,7 +179,19 @@ def fit_model(
     information instead and differs from lme4 by ~1e-4 relative when groups have different
     numbers of rows).
 
-    Checked against: lme4::lmer 1.1-31 on sleepstudy and on an unbalanced sleepstudy (20% of
+    GEE solves geepack's three estimating equations jointly (beta; the scale ``phi``, the mean
+    squared Pearson residual with no degrees-of-freedom correction; the correlation ``alpha``,
+    fitted to the products ``r_j r_k / phi`` over every within-respondent pair: their mean for
+    exchangeable, a least-squares fit of ``alpha^|t_j - t_k|`` for AR(1)). statsmodels' GEE
+    differs on both counts: its AR(1) treats consecutive rows as lag 1 whatever their waves,
+    and its moment estimators divide by ``N - p`` (scale) and ``pairs - p`` (exchangeable
+    alpha), so its alpha and hence its estimates differ from geepack's even on complete panels.
+
+    Checked against: geepack::geeglm 1.3.9 (gaussian and binomial; AR(1), exchangeable and
+    independence; a panel with skipped waves and the complete panel): coefficients and robust
+    SEs to 1e-8 relative, alpha and phi to 1e-8. R 4.2.2 ``logLik``/``AIC``/``BIC`` of ``lm``
+    (with and without weights), ``glm(family = binomial)`` and ``polr`` to 1e-9. lme4::lmer
+    1.1-31 on sleepstudy and on an unbalanced sleepstudy (20% of
     rows dropped), random intercept and random slope (fixed effects and SEs to 1e-4, variance
     components to 1e-3); MASS::polr 7.3-58.2 on housing (coefficients and cut-points to 1e-4).
     """
@@ -314,6 +337,9 @@ def _fit_gaussian(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
 
     res, msgs = _capture(fit)
     coefs = _tidy_from_sm(res, std=True, odds=False, ci_level=kw["ci_level"])
+    # R's AIC(lm) / BIC(lm): the residual variance counts as a parameter (as in lme4), so
+    # that gaussian and mixed models are comparable; statsmodels' aic/bic leave it out
+    k = len(res.params) + 1
     return _finish(
         "gaussian",
         formula,
@@ -323,8 +349,8 @@ def _fit_gaussian(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
         n=int(res.nobs),
         n_groups=_n_clusters(df, cluster),
         converged=True,
-        aic=res.aic,
-        bic=res.bic,
+        aic=-2 * res.llf + 2 * k,
+        bic=-2 * res.llf + k * np.log(res.nobs),
         loglik=res.llf,
         r2=res.rsquared,
         r2_kind="r_squared",
@@ -586,45 +612,86 @@ def _fit_mixed(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
 
 
 def _fit_gee(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
-    import statsmodels.api as sm
-    import statsmodels.formula.api as smf
+    import patsy
+    from scipy import stats
+
+    from stigma_analysis.models._gee import fit_gee
 
     groups, gee_cov, time, cov_type = kw["groups"], kw["gee_cov"], kw["time"], kw["cov_type"]
-    _choice("cov_type (gee)", cov_type, ("robust", "naive", "bias_reduced"))
+    _choice("cov_type (gee)", cov_type, ("robust", "naive"))
     binom = kw["gee_family"] == "binomial"
-    # AR(1) with grid=True: the lag-1 moment estimator of statsmodels (the pairwise
-    # grid=False estimator fails to bracket its root when the autocorrelation is high)
-    struct = {
-        "exchangeable": sm.cov_struct.Exchangeable,
-        "ar1": lambda: sm.cov_struct.Autoregressive(grid=True),
-        "independence": sm.cov_struct.Independence,
-    }[gee_cov]()
     sort_cols = [groups] + ([time] if time is not None else [])
     df = df.sort_values(sort_cols, kind="stable").reset_index(drop=True)
-    fam = sm.families.Binomial() if binom else sm.families.Gaussian()
+    codes = pd.factorize(df[groups])[0]
+    if time is not None:
+        t = pd.to_numeric(df[time], errors="coerce").to_numpy(float)
+        if gee_cov == "ar1":
+            if not np.all(np.isfinite(t)) or np.any(t != np.round(t)):
+                raise ValueError(
+                    f"time column {time!r} must hold whole wave numbers for gee_cov='ar1'"
+                )
+            dup = df.loc[df.duplicated([groups, time]), groups]
+            if len(dup):
+                raise ValueError(
+                    f"time column {time!r} repeats a wave within {groups!r} "
+                    f"(e.g. {groups}={dup.iloc[0]!r}); AR(1) needs one row per wave"
+                )
+    else:
+        t = (np.arange(len(df)) - np.searchsorted(codes, codes)).astype(float)
+    y_df, X_df = patsy.dmatrices(formula, df, NA_action="raise", return_type="dataframe")
+    if y_df.shape[1] != 1:
+        raise ValueError(f"family='gee' needs a single numeric outcome column; got {formula!r}")
+    y = y_df.iloc[:, 0].to_numpy(float)
+    if binom and not np.all((y == 0) | (y == 1)):
+        raise ValueError("gee_family='binomial' needs a 0/1 (or boolean) outcome column")
+    X = X_df.to_numpy(float)
+    names = list(X_df.columns)
 
     def fit() -> Any:
-        model = smf.gee(formula, groups, df, time=time, cov_struct=struct, family=fam)
-        return model.fit(cov_type=cov_type)
+        return fit_gee(y, X, codes, t, corstr=gee_cov, binomial=binom)
 
     res, msgs = _capture(fit)
-    coefs = _tidy_from_sm(res, std=not binom, odds=binom, ci_level=kw["ci_level"])
-    converged = bool(res.converged) if hasattr(res, "converged") else True
+    est = res.params
+    se = np.sqrt(np.diag(res.cov_robust if cov_type == "robust" else res.cov_naive))
+    z = stats.norm.ppf(0.5 + kw["ci_level"] / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pval = 2 * stats.norm.sf(np.abs(est / se))
+    coefs = coefficient_frame(
+        names,
+        est,
+        se,
+        ci_low=est - z * se,
+        ci_high=est + z * se,
+        p=pval,
+        std_estimate=None if binom else _std_estimates(names, est.copy(), X, y),
+        odds_ratio=binom,
+    )
+    vc = pd.DataFrame(
+        {
+            "group": ["Correlation", "Scale"],
+            "term": [gee_cov, ""],
+            "term2": ["", ""],
+            "variance": [np.nan, res.scale],
+            "sd_cor": [res.alpha, np.sqrt(res.scale)],
+        },
+        columns=["group", "term", "term2", "variance", "sd_cor"],
+    )
     return _finish(
         "gee",
         formula,
         res,
         coefs,
         msgs,
-        n=int(res.nobs),
-        n_groups=float(df[groups].nunique()),
-        converged=converged,
+        n=len(df),
+        n_groups=float(codes.max() + 1),
+        converged=res.converged,
         aic=np.nan,
         bic=np.nan,
         loglik=np.nan,
         r2=np.nan,
         r2_kind="",
         cov_type=cov_type,
+        vc=vc,
     )
 
 

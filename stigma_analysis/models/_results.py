@@ -74,13 +74,16 @@ class ModelResult:
         r2_kind, cov_type, n_warnings``. ``r2_kind`` says what ``r2`` is (``"r_squared"``,
         ``"mcfadden"`` or ``""`` when not defined).
     variance_components : pandas.DataFrame
-        Mixed models only (empty otherwise): ``group, term, term2, variance, sd_cor``. Rows with
-        an empty ``term2`` hold a variance and its standard deviation (``sd_cor``); rows with a
-        ``term2`` hold a covariance and its correlation. The last row is the residual.
+        Mixed models and GEE (empty otherwise): ``group, term, term2, variance, sd_cor``. Mixed:
+        rows with an empty ``term2`` hold a variance and its standard deviation (``sd_cor``);
+        rows with a ``term2`` hold a covariance and its correlation; the last row is the
+        residual. GEE: ``group="Correlation"`` (``term`` the working structure, ``sd_cor`` its
+        parameter alpha, NaN for independence) and ``group="Scale"`` (``variance`` = phi).
     warnings : tuple of str
         Convergence and estimation problems, in plain language (empty when none).
     fitted : object
-        The underlying statsmodels results object (for diagnostics; not part of the stable API).
+        The underlying results object (statsmodels', or the GEE solution for ``gee``; for
+        diagnostics, not part of the stable API).
     """
 
     family: str

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from stigma_analysis.models import MEDIATION_COLUMNS, MODERATION_COLUMNS, mediation, moderation
+from stigma_analysis.models import (
+    MEDIATION_COLUMNS,
+    MODERATION_COLUMNS,
+    DegenerateResampleWarning,
+    mediation,
+    moderation,
+)
 
 
 def _data(seed: int = 5, n: int = 300) -> pd.DataFrame:
@@ -175,3 +181,53 @@ def test_moderation_simple_slopes_match_statsmodels(cov_type: str) -> None:
 def test_moderation_custom_values() -> None:
     res = moderation(_data(), x="stigma", w="rejection", y="wellbeing", at=[-1, 0, 2])
     assert list(res.loc[res.term == "simple_slope", "w_value"]) == [-1, 0, 2]
+
+
+def _rare_covariate_data(seed: int, n: int = 20, k: int = 2) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    rare = np.zeros(n)
+    rare[rng.choice(n, k, replace=False)] = 1.0  # k of n respondents have it
+    mv = 0.5 * x + 0.8 * rare + rng.normal(size=n)
+    yv = 0.4 * mv + 0.1 * x - 0.5 * rare + rng.normal(size=n)
+    return pd.DataFrame({"x": x, "m": mv, "y": yv, "rare": rare})
+
+
+@pytest.mark.parametrize(("seed", "k"), [(1, 2), (2, 2), (3, 2), (4, 1), (5, 1)])
+def test_degenerate_resamples_are_dropped_and_counted(seed: int, k: int) -> None:
+    # n = 20, a binary covariate held by k respondents: a resample misses all of them with
+    # probability (1 - k/20)^20 (hand calculation: 0.1216 for k = 2, 0.3585 for k = 1), and then
+    # the covariate is constant in it. With k = 1 the jackknife also loses that respondent.
+    d = _rare_covariate_data(seed, k=k)
+    B = 4000
+    with pytest.warns(DegenerateResampleWarning, match=r"of 4000 bootstrap resamples"):
+        res = mediation(d, x="x", m="m", y="y", covariates=["rare"], n_boot=B, seed=seed)
+    used, dropped = int(res["n_boot_used"].iloc[0]), int(res["n_boot_dropped"].iloc[0])
+    assert used + dropped == B
+    p = (1 - k / 20) ** 20
+    assert abs(dropped - B * p) < 5 * np.sqrt(B * p * (1 - p))  # binomial count, 5 SDs
+    assert (res["n_boot_dropped"] == dropped).all()
+    for col in ("boot_se", "ci_low_percentile", "ci_high_percentile", "ci_low_bca", "ci_high_bca"):
+        assert np.isfinite(res[col]).all(), col
+    # the kept resamples are exactly those in which the covariate varies: same statistics as a
+    # resample-by-resample loop over the same draws
+    idx = np.random.default_rng(seed).integers(0, len(d), size=(B, len(d)), dtype=np.uint16)
+    keep = d["rare"].to_numpy()[idx].std(axis=1) > 0
+    assert keep.sum() == used
+    one = np.ones(len(d))
+    x, mv, rare = d["x"].to_numpy(), d["m"].to_numpy(), d["rare"].to_numpy()
+    Za = np.column_stack([one, x, rare])
+    a_boot = np.array([_lstsq(Za[i], mv[i])[1] for i in idx[keep]])
+    np.testing.assert_allclose(res.loc[0, "boot_se"], a_boot.std(ddof=1), rtol=1e-8)
+
+
+def test_no_warning_and_zero_dropped_when_every_resample_is_fine() -> None:
+    res = mediation(_data(n=100), x="rejection", m="stigma", y="wellbeing", n_boot=300)
+    assert (res["n_boot_dropped"] == 0).all()
+    assert (res["n_boot_used"] == 300).all()
+
+
+def test_constant_covariate_in_the_data_is_an_error() -> None:
+    d = _rare_covariate_data(1).assign(rare=1.0)
+    with pytest.raises(ValueError, match="collinear"):
+        mediation(d, x="x", m="m", y="y", covariates=["rare"], n_boot=200)

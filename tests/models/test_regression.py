@@ -148,6 +148,31 @@ def test_ordinal_matches_mass_polr_housing(housing: pd.DataFrame) -> None:
     assert s["n"] == ref["n"]
 
 
+@pytest.mark.parametrize(
+    ("case", "family", "formula", "weights"),
+    [
+        ("lm", "gaussian", "support ~ stigma + age + C(site)", None),
+        ("lm_weighted", "gaussian", "support ~ stigma + age + C(site)", "w"),
+        ("glm", "binomial", "depressed ~ stigma + age", None),
+        # frequency weights: R's BIC on the expanded data (n = sum of weights)
+        ("glm_expanded", "binomial", "depressed ~ stigma + age", "w"),
+        ("polr_housing", "ordinal", "Sat ~ Infl + Type + Cont", "Freq"),
+    ],
+)
+def test_information_criteria_match_r(
+    housing: pd.DataFrame, case: str, family: str, formula: str, weights: str | None
+) -> None:
+    ref = _ref("stats_lm_ic.json")[case]
+    d = housing if family == "ordinal" else pd.read_csv(RESULTS / "stats_lm_ic_data.csv")
+    res = fit_model(d, formula, family=family, weights=weights)  # type: ignore[arg-type]
+    s = res.summary.iloc[0]
+    # closed forms at the MLE: agreement seen ~1e-13 (ordinal: ~1e-14 relative)
+    np.testing.assert_allclose(s["loglik"], ref["loglik"], rtol=1e-9)
+    np.testing.assert_allclose(s["aic"], ref["aic"], rtol=1e-9)
+    np.testing.assert_allclose(s["bic"], ref["bic"], rtol=1e-9)
+    assert s["n"] == ref["nobs"]
+
+
 def test_ordinal_numeric_outcome_equals_categorical(housing: pd.DataFrame) -> None:
     h = housing.copy()
     h["sat_num"] = h["Sat"].cat.codes + 1
@@ -219,17 +244,105 @@ def test_binomial_odds_ratios() -> None:
     np.testing.assert_allclose(res.summary.iloc[0]["r2"], sm.prsquared, rtol=1e-6)
 
 
-@pytest.mark.parametrize("gee_cov", ["exchangeable", "ar1", "independence"])
-def test_gee_families(sleepstudy: pd.DataFrame, gee_cov: str) -> None:
+@pytest.fixture(scope="module")
+def gee_panel() -> pd.DataFrame:
+    return pd.read_csv(RESULTS / "geepack_panel_data.csv")
+
+
+GEE_CASES = [
+    ("gaps", "gaussian_ar1"),
+    ("gaps", "gaussian_exchangeable"),
+    ("gaps", "gaussian_independence"),
+    ("gaps", "binomial_ar1"),
+    ("gaps", "binomial_exchangeable"),
+    ("full", "gaussian_ar1"),
+    ("full", "gaussian_exchangeable"),
+    ("full", "gaussian_independence"),
+]
+
+
+@pytest.mark.parametrize(("panel", "case"), GEE_CASES)
+def test_gee_matches_geepack(gee_panel: pd.DataFrame, panel: str, case: str) -> None:
+    # "gaps": 30% of the rows after wave 1 dropped, so respondents are seen at e.g. waves 1, 3, 4
+    ref = _ref("geepack_panel.json")[panel][case]
+    d = gee_panel[gee_panel["kept"]] if panel == "gaps" else gee_panel
+    fam, corstr = case.split("_")
+    formula = (
+        "wellbeing ~ stigma + wave + female" if fam == "gaussian" else "distress ~ stigma + wave"
+    )
     res = fit_model(
-        sleepstudy, "Reaction ~ Days", family="gee", groups="Subject", gee_cov=gee_cov, time="Days"
+        d.sample(frac=1, random_state=1),  # row order must not matter
+        formula,
+        family="gee",
+        groups="id",
+        time="wave",
+        gee_cov=corstr,  # type: ignore[arg-type]
+        gee_family=fam,  # type: ignore[arg-type]
     )
     c = res.coefficients
     assert list(c.columns) == list(COEFFICIENT_COLUMNS)
-    # the slope is estimated consistently under any working correlation
-    assert 9 < c.loc[1, "estimate"] < 12
-    assert res.summary.iloc[0]["cov_type"] == "robust"
-    assert res.summary.iloc[0]["n_groups"] == 18
+    # both sides solve the same estimating equations to 1e-10 (geepack with epsilon = 1e-10):
+    # agreement seen ~1e-12
+    np.testing.assert_allclose(c["estimate"], ref["estimate"], rtol=1e-8)
+    np.testing.assert_allclose(c["se"], ref["se"], rtol=1e-8)
+    vc = res.variance_components.set_index("group")
+    if corstr == "independence":
+        assert np.isnan(vc.loc["Correlation", "sd_cor"])
+    else:
+        np.testing.assert_allclose(vc.loc["Correlation", "sd_cor"], ref["alpha"], rtol=1e-8)
+    assert vc.loc["Correlation", "term"] == corstr
+    np.testing.assert_allclose(vc.loc["Scale", "variance"], ref["scale"], rtol=1e-8)
+    s = res.summary.iloc[0]
+    assert s["n"] == ref["n"]
+    assert s["n_groups"] == ref["n_groups"] == 80
+    assert s["cov_type"] == "robust"
+    assert s["converged"]
+    assert res.warnings == ()
+
+
+def test_gee_ar1_uses_the_wave_distance(gee_panel: pd.DataFrame) -> None:
+    # renumbering the waves 1..n_i within respondent (what "consecutive rows are lag 1" does)
+    # must change the AR(1) fit on a panel with gaps, and leave exchangeable unchanged
+    d = gee_panel[gee_panel["kept"]].copy()
+    d["visit"] = d.groupby("id").cumcount() + 1
+    assert (d["visit"] != d["wave"]).any()
+    kw = {"family": "gee", "groups": "id"}
+    f = "wellbeing ~ stigma + wave + female"
+    a = fit_model(d, f, time="wave", gee_cov="ar1", **kw)  # type: ignore[arg-type]
+    b = fit_model(d, f, time="visit", gee_cov="ar1", **kw)  # type: ignore[arg-type]
+    assert abs(a.variance_components["sd_cor"][0] - b.variance_components["sd_cor"][0]) > 0.01
+    e1 = fit_model(d, f, time="wave", gee_cov="exchangeable", **kw)  # type: ignore[arg-type]
+    e2 = fit_model(d, f, time="visit", gee_cov="exchangeable", **kw)  # type: ignore[arg-type]
+    np.testing.assert_allclose(e1.coefficients["estimate"], e2.coefficients["estimate"], rtol=1e-10)
+
+
+def test_gee_default_epsilon_of_geepack_is_close(gee_panel: pd.DataFrame) -> None:
+    # geepack's default control (epsilon = 1e-4) stops short of the root: within 1e-5 of ours
+    ref = _ref("geepack_panel.json")["default_epsilon"]["gaussian_ar1"]
+    d = gee_panel[gee_panel["kept"]]
+    res = fit_model(
+        d,
+        "wellbeing ~ stigma + wave + female",
+        family="gee",
+        groups="id",
+        time="wave",
+        gee_cov="ar1",
+    )
+    np.testing.assert_allclose(res.coefficients["estimate"], ref["estimate"], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [("fraction", "whole wave numbers"), ("duplicate", "repeats a wave")],
+)
+def test_gee_ar1_bad_time(gee_panel: pd.DataFrame, change: str, match: str) -> None:
+    d = gee_panel.copy()
+    if change == "fraction":
+        d["wave"] = d["wave"] + 0.5 * (d["id"] == 3)
+    else:
+        d.loc[1, "wave"] = 1
+    with pytest.raises(ValueError, match=match):
+        fit_model(d, "wellbeing ~ stigma", family="gee", groups="id", time="wave", gee_cov="ar1")
 
 
 def test_gee_binomial_odds_ratios(sleepstudy: pd.DataFrame) -> None:
