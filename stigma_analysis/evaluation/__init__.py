@@ -13,6 +13,11 @@ mixed model), ``_attrition`` (who stays, who leaves), ``_common`` (argument chec
 from __future__ import annotations
 
 from stigma_analysis.evaluation._attrition import BASELINE_COLUMNS, AttritionResult, attrition
+from stigma_analysis.evaluation._effectsize import (
+    CONTROLLED_COLUMNS,
+    controlled_effect_size,
+    controlled_effect_size_from_summary,
+)
 from stigma_analysis.evaluation._mixed import ArmByWaveResult, arm_by_wave
 from stigma_analysis.evaluation._prepost import (
     CATEGORIES,
@@ -28,12 +33,15 @@ from stigma_analysis.evaluation._prepost import (
 __all__ = [
     "BASELINE_COLUMNS",
     "CATEGORIES",
+    "CONTROLLED_COLUMNS",
     "COUNT_COLUMNS",
     "PRE_POST_COLUMNS",
     "ArmByWaveResult",
     "AttritionResult",
     "arm_by_wave",
     "attrition",
+    "controlled_effect_size",
+    "controlled_effect_size_from_summary",
     "pre_post",
     "reliable_change",
     "reliable_change_counts",

@@ -26,6 +26,7 @@ from stigma_analysis.evaluation._common import (
     _resolve_waves,
     _z,
 )
+from stigma_analysis.evaluation._effectsize import _paired_effect_cis
 from stigma_analysis.reliability import (
     reliable_change_index,
     reliable_change_threshold,
@@ -50,6 +51,12 @@ PRE_POST_COLUMNS = (
     "cohen_dz",
     "cohen_dav",
     "hedges_g_av",
+    "cohen_dz_ci_low",
+    "cohen_dz_ci_high",
+    "cohen_dav_ci_low",
+    "cohen_dav_ci_high",
+    "hedges_g_av_ci_low",
+    "hedges_g_av_ci_high",
 )
 COUNT_COLUMNS = (
     "n",
@@ -100,7 +107,9 @@ def pre_post(
         ``mean_post``, ``sd_pre``, ``sd_post``, ``mean_change`` (post - pre; negative means the
         score went down), ``sd_change``, ``ci_low``/``ci_high`` (t interval for the mean change),
         ``t``, ``df`` (n - 1), ``p`` (two-sided paired t test), ``cohen_dz``, ``cohen_dav``,
-        ``hedges_g_av``. Groups with fewer than two pairs get NaN statistics.
+        ``hedges_g_av``, then the intervals ``cohen_dz_ci_low``/``_high``,
+        ``cohen_dav_ci_low``/``_high`` and ``hedges_g_av_ci_low``/``_high`` (at ``ci_level``).
+        Groups with fewer than two pairs get NaN statistics.
 
     Notes
     -----
@@ -115,13 +124,21 @@ def pre_post(
       correction :math:`J = 1 - 3/(4(n_1 + n_2) - 9)` with :math:`n_1 = n_2 = n` (pingouin's
       paired Hedges' g applies the same factor).
 
+    Intervals of the effect sizes use the noncentral t distribution, as R MOTE: with
+    :math:`t_z = \\bar D/(s_D/\\sqrt n)` (d_z) or :math:`t_{av} = \\bar D/(((s_{pre} +
+    s_{post})/2)/\\sqrt n)` (d_av; MOTE ``d.dep.t.avg``), find the noncentrality parameters
+    :math:`\\lambda` with :math:`P(T_{n-1,\\lambda} \\le t) = (1 \\mp level)/2` and divide them
+    by :math:`\\sqrt n`. The g_av interval is the d_av interval times :math:`J`.
+
     References
     ----------
     Lakens, D. (2013). Calculating and reporting effect sizes to facilitate cumulative science:
     a practical primer for t-tests and ANOVAs. *Frontiers in Psychology*, 4, 863.
 
     Checked against: R 4.2.2 ``t.test(paired = TRUE)`` to 1e-10 and Lakens' (2013) worked
-    example (d_z = 1.50, d_av = 1.13), tests/results/evaluation_prepost.R.
+    example (d_z = 1.50, d_av = 1.13), tests/results/evaluation_prepost.R; effect-size intervals
+    match MOTE 1.x ``d.dep.t.diff``/``d.dep.t.avg`` (its own test values) to 1e-6 and its method
+    re-computed in R on Lakens' example to 1e-8 (tests/results/effectsize_prepost.R).
 
     Examples
     --------
@@ -173,7 +190,19 @@ def pre_post(
         out["cohen_dz"] = mean / out["sd_change"].to_numpy(dtype=float)
         sd_av = (out["sd_pre"].to_numpy(dtype=float) + out["sd_post"].to_numpy(dtype=float)) / 2
         out["cohen_dav"] = mean / sd_av
-        out["hedges_g_av"] = out["cohen_dav"] * (1 - 3 / (8 * np.where(n >= 2, n, np.nan) - 9))
+        j = 1 - 3 / (8 * np.where(n >= 2, n, np.nan) - 9)
+        out["hedges_g_av"] = out["cohen_dav"] * j
+    cis = _paired_effect_cis(
+        mean_change=mean,
+        sd_change=out["sd_change"].to_numpy(dtype=float),
+        sd_pre=out["sd_pre"].to_numpy(dtype=float),
+        sd_post=out["sd_post"].to_numpy(dtype=float),
+        n=n,
+        level=ci_level,
+    )
+    out["cohen_dz_ci_low"], out["cohen_dz_ci_high"] = cis["dz_low"], cis["dz_high"]
+    out["cohen_dav_ci_low"], out["cohen_dav_ci_high"] = cis["dav_low"], cis["dav_high"]
+    out["hedges_g_av_ci_low"], out["hedges_g_av_ci_high"] = j * cis["dav_low"], j * cis["dav_high"]
     out["n"] = out["n"].astype("int64")
     return out.loc[:, [*by, *PRE_POST_COLUMNS]]
 
