@@ -83,6 +83,7 @@ _LAZY: dict[str, str] = {
     "arm_by_wave": "stigma_analysis.evaluation",
     "attrition": "stigma_analysis.evaluation",
     "controlled_effect_size": "stigma_analysis.evaluation",
+    "clinically_significant_change": "stigma_analysis.evaluation",
     # simulation and reports
     "simulate_study": "stigma_analysis.simulate",
     "SimulatedStudy": "stigma_analysis.simulate",
@@ -135,6 +136,7 @@ __all__ = [
     "attrition",
     "bartlett",
     "cfa",
+    "clinically_significant_change",
     "compare_complete_case",
     "controlled_effect_size",
     "default_model",

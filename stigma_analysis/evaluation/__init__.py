@@ -13,6 +13,13 @@ mixed model), ``_attrition`` (who stays, who leaves), ``_common`` (argument chec
 from __future__ import annotations
 
 from stigma_analysis.evaluation._attrition import BASELINE_COLUMNS, AttritionResult, attrition
+from stigma_analysis.evaluation._clinical import (
+    CLINICAL_CATEGORIES,
+    ClinicalCutoffs,
+    clinical_cutoffs,
+    clinically_significant_change,
+    jacobson_truax_plot,
+)
 from stigma_analysis.evaluation._effectsize import (
     CONTROLLED_COLUMNS,
     controlled_effect_size,
@@ -33,15 +40,20 @@ from stigma_analysis.evaluation._prepost import (
 __all__ = [
     "BASELINE_COLUMNS",
     "CATEGORIES",
+    "CLINICAL_CATEGORIES",
     "CONTROLLED_COLUMNS",
     "COUNT_COLUMNS",
     "PRE_POST_COLUMNS",
     "ArmByWaveResult",
     "AttritionResult",
+    "ClinicalCutoffs",
     "arm_by_wave",
     "attrition",
+    "clinical_cutoffs",
+    "clinically_significant_change",
     "controlled_effect_size",
     "controlled_effect_size_from_summary",
+    "jacobson_truax_plot",
     "pre_post",
     "reliable_change",
     "reliable_change_counts",
