@@ -26,6 +26,12 @@ from stigma_analysis.evaluation._effectsize import (
     controlled_effect_size_from_summary,
 )
 from stigma_analysis.evaluation._mixed import ArmByWaveResult, arm_by_wave
+from stigma_analysis.evaluation._power import (
+    PowerResult,
+    design_effect,
+    minimum_detectable_effect,
+    power,
+)
 from stigma_analysis.evaluation._prepost import (
     CATEGORIES,
     COUNT_COLUMNS,
@@ -47,13 +53,17 @@ __all__ = [
     "ArmByWaveResult",
     "AttritionResult",
     "ClinicalCutoffs",
+    "PowerResult",
     "arm_by_wave",
     "attrition",
     "clinical_cutoffs",
     "clinically_significant_change",
     "controlled_effect_size",
     "controlled_effect_size_from_summary",
+    "design_effect",
     "jacobson_truax_plot",
+    "minimum_detectable_effect",
+    "power",
     "pre_post",
     "reliable_change",
     "reliable_change_counts",
