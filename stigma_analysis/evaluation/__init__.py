@@ -20,6 +20,7 @@ from stigma_analysis.evaluation._clinical import (
     clinically_significant_change,
     jacobson_truax_plot,
 )
+from stigma_analysis.evaluation._cr2 import cluster_robust
 from stigma_analysis.evaluation._effectsize import (
     CONTROLLED_COLUMNS,
     controlled_effect_size,
@@ -42,6 +43,13 @@ from stigma_analysis.evaluation._prepost import (
     threshold_attainment,
     wilson_interval,
 )
+from stigma_analysis.evaluation._survey import (
+    SurveyDesign,
+    survey_design,
+    survey_glm,
+    survey_mean,
+    survey_proportion,
+)
 
 __all__ = [
     "BASELINE_COLUMNS",
@@ -54,10 +62,12 @@ __all__ = [
     "AttritionResult",
     "ClinicalCutoffs",
     "PowerResult",
+    "SurveyDesign",
     "arm_by_wave",
     "attrition",
     "clinical_cutoffs",
     "clinically_significant_change",
+    "cluster_robust",
     "controlled_effect_size",
     "controlled_effect_size_from_summary",
     "design_effect",
@@ -67,6 +77,10 @@ __all__ = [
     "pre_post",
     "reliable_change",
     "reliable_change_counts",
+    "survey_design",
+    "survey_glm",
+    "survey_mean",
+    "survey_proportion",
     "threshold_attainment",
     "wilson_interval",
 ]
