@@ -22,6 +22,7 @@ from stigma_analysis.evaluation._common import (
     _check_level,
     _grouped,
     _pairs,
+    _refuse_weights,
     _require,
     _resolve_waves,
     _z,
@@ -80,6 +81,7 @@ def pre_post(
     post: Any = None,
     by: str | Sequence[str] = (),
     ci_level: float = 0.95,
+    weights: str | None = None,
 ) -> pd.DataFrame:
     """Paired pre/post change of a score, per group, with a t interval and effect sizes.
 
@@ -99,6 +101,10 @@ def pre_post(
         Grouping columns (taken from the respondent's ``pre`` row), e.g. ``("site", "arm")``.
     ci_level : float, default 0.95
         Confidence level of the interval for the mean change.
+    weights : None
+        Not supported (a paired t test has no weighted form): giving a weight column raises
+        ``ValueError``. For a weighted, design-based mean change, compute the change score
+        and use :func:`survey_mean` on a :func:`survey_design`.
 
     Returns
     -------
@@ -154,6 +160,11 @@ def pre_post(
     """
     from scipy import stats
 
+    _refuse_weights(
+        weights,
+        "pre_post",
+        "compute post - pre per respondent and use survey_mean(survey_design(...), ...)",
+    )
     by = _as_tuple(by, "by")
     _require(data, [score, id, wave, *by])
     ci_level = _check_level(ci_level, "ci_level")
@@ -221,6 +232,7 @@ def reliable_change(
     direction: Literal["lower_is_better", "higher_is_better"],
     level: float = 0.95,
     by: str | Sequence[str] = (),
+    weights: str | None = None,
 ) -> pd.DataFrame:
     """Classify each respondent's change as reliably improved, unchanged or deteriorated.
 
@@ -243,6 +255,10 @@ def reliable_change(
     by : str or sequence of str, default ()
         Grouping columns carried from the ``pre`` row into the result, for
         :func:`reliable_change_counts` (e.g. ``("site", "arm")``).
+    weights : None
+        Not supported: a respondent's classification does not depend on weights; giving a
+        weight column raises ``ValueError``. For weighted shares of the categories, use
+        :func:`survey_proportion` on the ``category`` column of the result.
 
     Returns
     -------
@@ -284,6 +300,11 @@ def reliable_change(
     2    comparison        3     0.2  0.95  unchanged
     3    comparison        4     0.0  0.00  unchanged
     """
+    _refuse_weights(
+        weights,
+        "reliable_change",
+        "classify unweighted, then estimate weighted shares with survey_proportion()",
+    )
     by = _as_tuple(by, "by")
     _require(data, [score, id, wave, *by])
     _check_choice(direction, "direction", ("lower_is_better", "higher_is_better"))
@@ -423,6 +444,7 @@ def threshold_attainment(
     wave: str = "wave",
     by: str | Sequence[str] = (),
     ci_level: float = 0.95,
+    weights: str | None = None,
 ) -> pd.DataFrame:
     """Share of respondents at or above (or below) a cut-off, per wave and group.
 
@@ -440,13 +462,19 @@ def threshold_attainment(
     by : str or sequence of str, default ()
         Grouping columns.
     ci_level : float, default 0.95
+    weights : str, optional
+        A column of non-negative sampling weights. ``share`` becomes the weighted share and
+        the Wilson interval uses Kish's effective sample size
+        :math:`n_{eff} = (\\sum w)^2/\\sum w^2` in place of n (``n`` and ``k`` stay counts).
+        Rows with a missing weight are left out. For clustered samples prefer
+        :func:`survey_proportion` with the design's PSUs.
 
     Returns
     -------
     pandas.DataFrame
         One row per group x wave: the ``by`` columns, the wave column, ``n`` (scored
-        respondents), ``k`` (meeting the condition), ``share`` (k / n), ``ci_low``, ``ci_high``
-        (Wilson score interval).
+        respondents), ``k`` (meeting the condition), ``share`` (k / n, or the weighted share),
+        ``ci_low``, ``ci_high`` (Wilson score interval).
 
     Notes
     -----
@@ -482,13 +510,32 @@ def threshold_attainment(
     ci_level = _check_level(ci_level, "ci_level")
     values = data[score].astype(float)
     valid = values.notna()
+    if weights is not None:
+        _require(data, [weights])
+        w = data[weights].astype(float)
+        if (w < 0).any() or np.isinf(w).any():
+            raise ValueError(f"weights column {weights!r} must be non-negative and finite")
+        valid = valid & w.notna()
+        w = w.where(valid, 0.0)
+    else:
+        w = valid.astype(float)
     meets = (values >= cutoff) if direction == "at_or_above" else (values < cutoff)
     frame = data.loc[:, [*by, wave]].assign(
-        n=valid.astype("int64"), k=(meets & valid).astype("int64")
+        n=valid.astype("int64"),
+        k=(meets & valid).astype("int64"),
+        _w=w,
+        _w2=w**2,
+        _wk=w.where(meets & valid, 0.0),
     )
-    out = _grouped(frame, (*by, wave))[["n", "k"]].sum().reset_index()
+    out = _grouped(frame, (*by, wave))[["n", "k", "_w", "_w2", "_wk"]].sum().reset_index()
     n = out["n"].to_numpy(dtype=float)
+    sw, sw2, swk = (out[c].to_numpy(dtype=float) for c in ("_w", "_w2", "_wk"))
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["share"] = np.where(n > 0, out["k"] / n, np.nan)
-    out["ci_low"], out["ci_high"] = wilson_interval(out["k"], n, ci_level=ci_level)
+        share = np.where(sw > 0, swk / sw, np.nan)
+        n_eff = np.where(sw > 0, sw**2 / sw2, 0.0)  # Kish; equals n without weights
+    out["share"] = share
+    if weights is None:
+        out["ci_low"], out["ci_high"] = wilson_interval(out["k"], n, ci_level=ci_level)
+    else:
+        out["ci_low"], out["ci_high"] = wilson_interval(share * n_eff, n_eff, ci_level=ci_level)
     return out.loc[:, [*by, wave, "n", "k", "share", "ci_low", "ci_high"]]
