@@ -21,6 +21,12 @@ from stigma_analysis.evaluation._clinical import (
     jacobson_truax_plot,
 )
 from stigma_analysis.evaluation._cr2 import cluster_robust
+from stigma_analysis.evaluation._dropout import (
+    TIPPING_COLUMNS,
+    TippingPointResult,
+    retention_weights,
+    tipping_point,
+)
 from stigma_analysis.evaluation._effectsize import (
     CONTROLLED_COLUMNS,
     controlled_effect_size,
@@ -58,11 +64,13 @@ __all__ = [
     "CONTROLLED_COLUMNS",
     "COUNT_COLUMNS",
     "PRE_POST_COLUMNS",
+    "TIPPING_COLUMNS",
     "ArmByWaveResult",
     "AttritionResult",
     "ClinicalCutoffs",
     "PowerResult",
     "SurveyDesign",
+    "TippingPointResult",
     "arm_by_wave",
     "attrition",
     "clinical_cutoffs",
@@ -77,10 +85,12 @@ __all__ = [
     "pre_post",
     "reliable_change",
     "reliable_change_counts",
+    "retention_weights",
     "survey_design",
     "survey_glm",
     "survey_mean",
     "survey_proportion",
     "threshold_attainment",
+    "tipping_point",
     "wilson_interval",
 ]
