@@ -6,8 +6,12 @@ DataFrame with fixed columns (or a frozen dataclass with ``.to_frame()``). Group
 their names and come first. Results are not yet safe to publish: pass them through
 :func:`stigma_analysis.privacy.disclose` (small cells) before they reach a report.
 
-Private modules: ``_prepost`` (change, reliable change, thresholds), ``_mixed`` (arm x wave
-mixed model), ``_attrition`` (who stays, who leaves), ``_common`` (argument checks).
+Private modules: ``_prepost`` (change, reliable change, thresholds), ``_effectsize`` (effect
+sizes with intervals, Morris's d_ppc2), ``_clinical`` (Jacobson & Truax clinically significant
+change), ``_power`` (power and minimum detectable effect with clustering), ``_survey``
+(design-based estimation), ``_cr2`` (few-cluster robust SEs), ``_dropout`` (retention weights,
+tipping point), ``_mixed`` (arm x wave mixed model), ``_attrition`` (who stays, who leaves),
+``_common`` (argument checks). See docs/evaluation.md.
 """
 
 from __future__ import annotations
