@@ -118,6 +118,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.set_defaults(func=_report)
 
+    pw = sub.add_parser(
+        "power", help="power and minimum detectable effect of a two-arm design clustered by site"
+    )
+    pw.add_argument("--n-per-arm", type=int, required=True, metavar="N", help="recruited per arm")
+    pw.add_argument("--clusters-per-arm", type=int, metavar="K", help="sites per arm (>= 2)")
+    pw.add_argument("--icc", type=float, default=0.0, help="intraclass correlation (default 0)")
+    pw.add_argument("--cv", type=float, default=0.0, help="coefficient of variation of site sizes")
+    pw.add_argument(
+        "--pre-post-r", type=float, default=0.0, help="pre-post correlation (ANCOVA; default 0)"
+    )
+    pw.add_argument("--attrition", type=float, default=0.0, help="share lost before follow-up")
+    pw.add_argument("--alpha", type=float, default=0.05, help="two-sided level (default 0.05)")
+    pw.add_argument(
+        "--effect-size", type=float, nargs="*", default=[], metavar="D", help="effect sizes (d)"
+    )
+    pw.add_argument("--power", type=float, default=0.8, help="target power for the MDE (0.8)")
+    pw.add_argument("--json", action="store_true", help="print JSON with stable keys")
+    pw.set_defaults(func=_power)
+
     ins = sub.add_parser("instruments", help="list the shipped instruments, or show one")
     ins.add_argument("id", nargs="?", metavar="ID", help="an instrument id or a definition file")
     ins.add_argument("--json", action="store_true", help="print JSON")
@@ -496,6 +515,50 @@ def _report(args: argparse.Namespace) -> int:
     for doc in _documents(args.template):
         for o in render(doc, args.study, output_dir=args.output_dir, engine=args.engine):
             print(f"wrote {o}")
+    return EXIT_OK
+
+
+def _power(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from stigma_analysis.evaluation import minimum_detectable_effect, power
+
+    design = {
+        "n_per_arm": args.n_per_arm,
+        "clusters_per_arm": args.clusters_per_arm,
+        "icc": args.icc,
+        "cv": args.cv,
+        "pre_post_r": args.pre_post_r,
+        "attrition": args.attrition,
+        "alpha": args.alpha,
+    }
+    try:
+        mde = minimum_detectable_effect(target_power=args.power, **design)
+        rows = [power(effect_size=d, **design) for d in args.effect_size]
+    except ValueError as exc:
+        return _usage(str(exc))
+    table = pd.DataFrame(
+        {"effect_size": [r.effect_size for r in rows], "power": [r.power for r in rows]}
+    )
+    keys = ("design_effect", "variance_factor", "n_analysed_per_arm", "effective_n_per_arm", "df")
+    if args.json:
+        _dump(
+            {
+                "design": {**design, **{k: getattr(mde, k) for k in keys}},
+                "power": table.to_dict("records"),
+                "minimum_detectable_effect": {"power": mde.power, "effect_size": mde.effect_size},
+            }
+        )
+        return EXIT_OK
+    clusters = f", {args.clusters_per_arm} sites per arm" if args.clusters_per_arm else ""
+    print(
+        f"Two-arm design: {args.n_per_arm} per arm{clusters}; design effect "
+        f"{mde.design_effect:.3f}, effective n per arm {mde.effective_n_per_arm:.1f}, "
+        f"df {mde.df:g}, alpha {args.alpha:g}"
+    )
+    if rows:
+        _print_table(table.round(4))
+    print(f"minimum detectable effect at power {mde.power:g}: d = {mde.effect_size:.3f}")
     return EXIT_OK
 
 

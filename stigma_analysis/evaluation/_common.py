@@ -94,3 +94,11 @@ def _pairs(
 
 def _grouped(frame: pd.DataFrame, by: tuple[str, ...]) -> Any:
     return frame.groupby(list(by), observed=True, sort=True, dropna=False)
+
+
+def _refuse_weights(weights: Any, function: str, alternative: str) -> None:
+    """Weights are never silently ignored: estimators that cannot use them say so."""
+    if weights is not None:
+        raise ValueError(
+            f"{function} cannot use sampling weights (weights={weights!r}): {alternative}"
+        )

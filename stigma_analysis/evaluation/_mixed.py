@@ -9,7 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stigma_analysis.evaluation._common import _check_level, _check_unique, _require, _z
+from stigma_analysis.evaluation._common import (
+    _check_level,
+    _check_unique,
+    _refuse_weights,
+    _require,
+    _z,
+)
 
 __all__ = ["ArmByWaveResult", "arm_by_wave"]
 
@@ -66,6 +72,7 @@ def arm_by_wave(
     reference_arm: Any = "comparison",
     baseline_wave: Any = None,
     ci_level: float = 0.95,
+    weights: str | None = None,
 ) -> ArmByWaveResult:
     """Compare arms over waves with a random-intercept linear mixed model (REML).
 
@@ -85,6 +92,11 @@ def arm_by_wave(
     baseline_wave : optional
         The reference wave; default the first wave.
     ci_level : float, default 0.95
+    weights : None
+        Not supported (REML with sampling weights needs weights at both levels, which the
+        linear mixed model here cannot take): giving a weight column raises ``ValueError``.
+        For a weighted arm x wave comparison, fit :func:`survey_glm` with the site as PSU, or
+        :func:`cluster_robust` for few sites.
 
     Returns
     -------
@@ -106,6 +118,11 @@ def arm_by_wave(
     """
     import statsmodels.api as sm
 
+    _refuse_weights(
+        weights,
+        "arm_by_wave",
+        "fit survey_glm(survey_design(..., psu=site), 'score ~ arm * C(wave)') instead",
+    )
     _require(data, [score, id, arm, wave])
     ci_level = _check_level(ci_level, "ci_level")
     frame = data.loc[:, [id, arm, wave, score]].dropna()

@@ -22,10 +22,12 @@ from stigma_analysis.evaluation._common import (
     _check_level,
     _grouped,
     _pairs,
+    _refuse_weights,
     _require,
     _resolve_waves,
     _z,
 )
+from stigma_analysis.evaluation._effectsize import _paired_effect_cis
 from stigma_analysis.reliability import (
     reliable_change_index,
     reliable_change_threshold,
@@ -50,6 +52,12 @@ PRE_POST_COLUMNS = (
     "cohen_dz",
     "cohen_dav",
     "hedges_g_av",
+    "cohen_dz_ci_low",
+    "cohen_dz_ci_high",
+    "cohen_dav_ci_low",
+    "cohen_dav_ci_high",
+    "hedges_g_av_ci_low",
+    "hedges_g_av_ci_high",
 )
 COUNT_COLUMNS = (
     "n",
@@ -73,6 +81,7 @@ def pre_post(
     post: Any = None,
     by: str | Sequence[str] = (),
     ci_level: float = 0.95,
+    weights: str | None = None,
 ) -> pd.DataFrame:
     """Paired pre/post change of a score, per group, with a t interval and effect sizes.
 
@@ -92,6 +101,10 @@ def pre_post(
         Grouping columns (taken from the respondent's ``pre`` row), e.g. ``("site", "arm")``.
     ci_level : float, default 0.95
         Confidence level of the interval for the mean change.
+    weights : None
+        Not supported (a paired t test has no weighted form): giving a weight column raises
+        ``ValueError``. For a weighted, design-based mean change, compute the change score
+        and use :func:`survey_mean` on a :func:`survey_design`.
 
     Returns
     -------
@@ -100,7 +113,9 @@ def pre_post(
         ``mean_post``, ``sd_pre``, ``sd_post``, ``mean_change`` (post - pre; negative means the
         score went down), ``sd_change``, ``ci_low``/``ci_high`` (t interval for the mean change),
         ``t``, ``df`` (n - 1), ``p`` (two-sided paired t test), ``cohen_dz``, ``cohen_dav``,
-        ``hedges_g_av``. Groups with fewer than two pairs get NaN statistics.
+        ``hedges_g_av``, then the intervals ``cohen_dz_ci_low``/``_high``,
+        ``cohen_dav_ci_low``/``_high`` and ``hedges_g_av_ci_low``/``_high`` (at ``ci_level``).
+        Groups with fewer than two pairs get NaN statistics.
 
     Notes
     -----
@@ -115,13 +130,21 @@ def pre_post(
       correction :math:`J = 1 - 3/(4(n_1 + n_2) - 9)` with :math:`n_1 = n_2 = n` (pingouin's
       paired Hedges' g applies the same factor).
 
+    Intervals of the effect sizes use the noncentral t distribution, as R MOTE: with
+    :math:`t_z = \\bar D/(s_D/\\sqrt n)` (d_z) or :math:`t_{av} = \\bar D/(((s_{pre} +
+    s_{post})/2)/\\sqrt n)` (d_av; MOTE ``d.dep.t.avg``), find the noncentrality parameters
+    :math:`\\lambda` with :math:`P(T_{n-1,\\lambda} \\le t) = (1 \\mp level)/2` and divide them
+    by :math:`\\sqrt n`. The g_av interval is the d_av interval times :math:`J`.
+
     References
     ----------
     Lakens, D. (2013). Calculating and reporting effect sizes to facilitate cumulative science:
     a practical primer for t-tests and ANOVAs. *Frontiers in Psychology*, 4, 863.
 
     Checked against: R 4.2.2 ``t.test(paired = TRUE)`` to 1e-10 and Lakens' (2013) worked
-    example (d_z = 1.50, d_av = 1.13), tests/results/evaluation_prepost.R.
+    example (d_z = 1.50, d_av = 1.13), tests/results/evaluation_prepost.R; effect-size intervals
+    match MOTE 1.x ``d.dep.t.diff``/``d.dep.t.avg`` (its own test values) to 1e-6 and its method
+    re-computed in R on Lakens' example to 1e-8 (tests/results/effectsize_prepost.R).
 
     Examples
     --------
@@ -137,6 +160,11 @@ def pre_post(
     """
     from scipy import stats
 
+    _refuse_weights(
+        weights,
+        "pre_post",
+        "compute post - pre per respondent and use survey_mean(survey_design(...), ...)",
+    )
     by = _as_tuple(by, "by")
     _require(data, [score, id, wave, *by])
     ci_level = _check_level(ci_level, "ci_level")
@@ -173,7 +201,19 @@ def pre_post(
         out["cohen_dz"] = mean / out["sd_change"].to_numpy(dtype=float)
         sd_av = (out["sd_pre"].to_numpy(dtype=float) + out["sd_post"].to_numpy(dtype=float)) / 2
         out["cohen_dav"] = mean / sd_av
-        out["hedges_g_av"] = out["cohen_dav"] * (1 - 3 / (8 * np.where(n >= 2, n, np.nan) - 9))
+        j = 1 - 3 / (8 * np.where(n >= 2, n, np.nan) - 9)
+        out["hedges_g_av"] = out["cohen_dav"] * j
+    cis = _paired_effect_cis(
+        mean_change=mean,
+        sd_change=out["sd_change"].to_numpy(dtype=float),
+        sd_pre=out["sd_pre"].to_numpy(dtype=float),
+        sd_post=out["sd_post"].to_numpy(dtype=float),
+        n=n,
+        level=ci_level,
+    )
+    out["cohen_dz_ci_low"], out["cohen_dz_ci_high"] = cis["dz_low"], cis["dz_high"]
+    out["cohen_dav_ci_low"], out["cohen_dav_ci_high"] = cis["dav_low"], cis["dav_high"]
+    out["hedges_g_av_ci_low"], out["hedges_g_av_ci_high"] = j * cis["dav_low"], j * cis["dav_high"]
     out["n"] = out["n"].astype("int64")
     return out.loc[:, [*by, *PRE_POST_COLUMNS]]
 
@@ -192,6 +232,7 @@ def reliable_change(
     direction: Literal["lower_is_better", "higher_is_better"],
     level: float = 0.95,
     by: str | Sequence[str] = (),
+    weights: str | None = None,
 ) -> pd.DataFrame:
     """Classify each respondent's change as reliably improved, unchanged or deteriorated.
 
@@ -214,6 +255,10 @@ def reliable_change(
     by : str or sequence of str, default ()
         Grouping columns carried from the ``pre`` row into the result, for
         :func:`reliable_change_counts` (e.g. ``("site", "arm")``).
+    weights : None
+        Not supported: a respondent's classification does not depend on weights; giving a
+        weight column raises ``ValueError``. For weighted shares of the categories, use
+        :func:`survey_proportion` on the ``category`` column of the result.
 
     Returns
     -------
@@ -255,6 +300,11 @@ def reliable_change(
     2    comparison        3     0.2  0.95  unchanged
     3    comparison        4     0.0  0.00  unchanged
     """
+    _refuse_weights(
+        weights,
+        "reliable_change",
+        "classify unweighted, then estimate weighted shares with survey_proportion()",
+    )
     by = _as_tuple(by, "by")
     _require(data, [score, id, wave, *by])
     _check_choice(direction, "direction", ("lower_is_better", "higher_is_better"))
@@ -394,6 +444,7 @@ def threshold_attainment(
     wave: str = "wave",
     by: str | Sequence[str] = (),
     ci_level: float = 0.95,
+    weights: str | None = None,
 ) -> pd.DataFrame:
     """Share of respondents at or above (or below) a cut-off, per wave and group.
 
@@ -411,13 +462,19 @@ def threshold_attainment(
     by : str or sequence of str, default ()
         Grouping columns.
     ci_level : float, default 0.95
+    weights : str, optional
+        A column of non-negative sampling weights. ``share`` becomes the weighted share and
+        the Wilson interval uses Kish's effective sample size
+        :math:`n_{eff} = (\\sum w)^2/\\sum w^2` in place of n (``n`` and ``k`` stay counts).
+        Rows with a missing weight are left out. For clustered samples prefer
+        :func:`survey_proportion` with the design's PSUs.
 
     Returns
     -------
     pandas.DataFrame
         One row per group x wave: the ``by`` columns, the wave column, ``n`` (scored
-        respondents), ``k`` (meeting the condition), ``share`` (k / n), ``ci_low``, ``ci_high``
-        (Wilson score interval).
+        respondents), ``k`` (meeting the condition), ``share`` (k / n, or the weighted share),
+        ``ci_low``, ``ci_high`` (Wilson score interval).
 
     Notes
     -----
@@ -453,13 +510,32 @@ def threshold_attainment(
     ci_level = _check_level(ci_level, "ci_level")
     values = data[score].astype(float)
     valid = values.notna()
+    if weights is not None:
+        _require(data, [weights])
+        w = data[weights].astype(float)
+        if (w < 0).any() or np.isinf(w).any():
+            raise ValueError(f"weights column {weights!r} must be non-negative and finite")
+        valid = valid & w.notna()
+        w = w.where(valid, 0.0)
+    else:
+        w = valid.astype(float)
     meets = (values >= cutoff) if direction == "at_or_above" else (values < cutoff)
     frame = data.loc[:, [*by, wave]].assign(
-        n=valid.astype("int64"), k=(meets & valid).astype("int64")
+        n=valid.astype("int64"),
+        k=(meets & valid).astype("int64"),
+        _w=w,
+        _w2=w**2,
+        _wk=w.where(meets & valid, 0.0),
     )
-    out = _grouped(frame, (*by, wave))[["n", "k"]].sum().reset_index()
+    out = _grouped(frame, (*by, wave))[["n", "k", "_w", "_w2", "_wk"]].sum().reset_index()
     n = out["n"].to_numpy(dtype=float)
+    sw, sw2, swk = (out[c].to_numpy(dtype=float) for c in ("_w", "_w2", "_wk"))
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["share"] = np.where(n > 0, out["k"] / n, np.nan)
-    out["ci_low"], out["ci_high"] = wilson_interval(out["k"], n, ci_level=ci_level)
+        share = np.where(sw > 0, swk / sw, np.nan)
+        n_eff = np.where(sw > 0, sw**2 / sw2, 0.0)  # Kish; equals n without weights
+    out["share"] = share
+    if weights is None:
+        out["ci_low"], out["ci_high"] = wilson_interval(out["k"], n, ci_level=ci_level)
+    else:
+        out["ci_low"], out["ci_high"] = wilson_interval(share * n_eff, n_eff, ci_level=ci_level)
     return out.loc[:, [*by, wave, "n", "k", "share", "ci_low", "ci_high"]]
