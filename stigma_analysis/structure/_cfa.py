@@ -14,8 +14,9 @@ import pandas as pd
 from ._dwls import dwls_parameters, fit_dwls, ordinal_codes
 from ._engine import ALPHA, GROUP_EQUAL, LAMBDA, NU, PSI, THETA, Engine, FloatArray, build_table
 from ._fiml import Pattern, baseline_logl, em_h1, pattern_logl, patterns_of
-from ._fit import KEEP_ON_FAILURE, fit_measures
+from ._fit import KEEP_ON_FAILURE, fit_measures, robust_measures
 from ._modindices import modification_indices, residual_correlations
+from ._robust import mlr_statistics
 from ._syntax import ModelTerm, parse_model
 from ._threads import _single_thread
 from ._warnings import ImproperSolutionWarning, NonConvergenceWarning, SmallSampleWarning
@@ -63,7 +64,7 @@ class CFAResult:
     model : str
         The model syntax that was fitted.
     estimator : str
-        ``"ML"`` or ``"DWLS"``.
+        ``"ML"``, ``"MLR"`` or ``"DWLS"``.
     group : str or None
         The grouping column (None for a single-group fit).
     groups : tuple of str
@@ -380,7 +381,7 @@ def cfa(
     model: str,
     *,
     group: str | None = None,
-    estimator: Literal["ML", "DWLS"] = "ML",
+    estimator: Literal["ML", "MLR", "DWLS"] = "ML",
     group_equal: Iterable[str] = (),
     group_partial: Iterable[str] = (),
     missing: Literal["listwise", "fiml"] = "listwise",
@@ -402,8 +403,16 @@ def cfa(
         and equality labels ``a*x1``.
     group : str, optional
         Column defining groups for a multi-group fit (with a mean structure).
-    estimator : {"ML", "DWLS"}
-        ``"ML"``: normal-theory maximum likelihood (continuous items). ``"DWLS"``: ordinal items
+    estimator : {"ML", "MLR", "DWLS"}
+        ``"ML"``: normal-theory maximum likelihood (continuous items). ``"MLR"``: the same
+        estimates with lavaan's ``estimator = "MLR"`` corrections for non-normal items:
+        Huber-White (sandwich) standard errors and, added to ``fit``, the Yuan-Bentler (Mplus)
+        scaled chi-square (``chisq_scaled, pvalue_scaled, scaling_factor``,
+        ``baseline_chisq_scaled, baseline_scaling_factor``), ``cfi_scaled, tli_scaled,
+        rmsea_scaled`` and the robust ``cfi_robust, tli_robust, rmsea_robust,
+        rmsea_ci_low_robust, rmsea_ci_high_robust`` (Brosseau-Liard & Savalei); listwise only.
+        Matches R lavaan 0.6-14 ``cfa(estimator = "MLR")`` on HolzingerSwineford1939 to 1e-5.
+        ``"DWLS"``: ordinal items
         (each column's sorted distinct values are its ordered categories), diagonally weighted
         least squares on polychoric correlations with the delta parameterisation, as
         ``lavaan::cfa(ordered = items, estimator = "DWLS")``: same point estimates and
@@ -470,8 +479,8 @@ def cfa(
     configural / metric / scalar / strict; fit indices to 1e-5, estimates to 1e-4 relative) and
     on 15 bfi items with ordered = items, estimator = "DWLS" (fit to 1e-6, estimates to 1e-5).
     """
-    if estimator not in ("ML", "DWLS"):
-        raise ValueError(f"estimator must be 'ML' or 'DWLS', got {estimator!r}")
+    if estimator not in ("ML", "MLR", "DWLS"):
+        raise ValueError(f"estimator must be 'ML', 'MLR' or 'DWLS', got {estimator!r}")
     if estimator == "DWLS" and group is not None:
         raise ValueError(
             "estimator='DWLS' (ordinal items) supports single-group models only; multi-group "
@@ -481,6 +490,7 @@ def cfa(
         raise ValueError(f"missing must be 'listwise' or 'fiml', got {missing!r}")
     if missing == "fiml" and estimator != "ML":
         raise ValueError("missing='fiml' needs estimator='ML'")
+    robust = estimator == "MLR"
     ge = _normalise_group_equal(group_equal)
     terms = parse_model(model)
     observed, factors = _variables(terms)
@@ -640,6 +650,8 @@ def cfa(
             se = np.sqrt(np.clip(np.diag(vcov), 0, None))
         except np.linalg.LinAlgError:
             problems.append("the information matrix is singular: standard errors are not available")
+    if robust:
+        fit, se = _robust(eng, theta, Xs, fit, se, converged=converged, N=N, G=G)
 
     params = _parameter_table(eng, theta, se, labels)
     return _result(
@@ -648,6 +660,31 @@ def cfa(
         iterations=iterations, message=message, problems=problems, small=bool(small), warn=warn,
         missing=missing,
     )  # fmt: skip
+
+
+def _robust(
+    eng: Engine,
+    theta: FloatArray,
+    Xs: list[np.ndarray],
+    fit: dict[str, float],
+    se: FloatArray,
+    *,
+    converged: bool,
+    N: float,
+    G: int,
+) -> tuple[dict[str, float], FloatArray]:
+    """MLR: add the scaled / robust fit measures; replace the SEs by the sandwich ones."""
+    keys = ("chisq_scaled", "pvalue_scaled", "scaling_factor", "baseline_chisq_scaled",
+            "baseline_scaling_factor", "cfi_scaled", "tli_scaled", "cfi_robust", "tli_robust",
+            "rmsea_scaled", "rmsea_robust", "rmsea_ci_low_robust", "rmsea_ci_high_robust")  # fmt: skip
+    if not converged:
+        return {**fit, **dict.fromkeys(keys, np.nan)}, np.full_like(se, np.nan)
+    with _single_thread():
+        factors, vcov = mlr_statistics(eng, theta, Xs, chisq=fit["chisq"], df=int(fit["df"]))
+    extra = robust_measures(
+        fit, c=factors["scaling_factor"], c_b=factors["baseline_scaling_factor"], N=N, G=G
+    )
+    return {**fit, **extra}, np.sqrt(np.clip(np.diag(vcov), 0, None))
 
 
 def _result(
