@@ -68,11 +68,20 @@ def test_fit_is_undefined_without_degrees_of_freedom() -> None:
     rng = np.random.default_rng(5)
     x = pd.DataFrame(rng.standard_normal((200, 3)) + rng.standard_normal((200, 1)))
     x.columns = ["a", "b", "c"]
-    res = efa(x, n_factors=1)  # 3 items, 1 factor: df = 0
-    assert res.fit["df"] == 0
-    assert np.isnan(res.fit["p_value"])
-    assert np.isnan(res.fit["rmsea"])
-    assert res.objective == pytest.approx(0.0, abs=1e-8)
+    R = x.corr().to_numpy()
+    # exactly identified: lambda_1^2 = r12 r13 / r23 etc. (hand calculation), F = 0
+    exact = 1 - np.array(
+        [R[0, 1] * R[0, 2] / R[1, 2], R[0, 1] * R[1, 2] / R[0, 2], R[0, 2] * R[1, 2] / R[0, 1]]
+    )
+    for method in ("minres", "ml"):
+        # 3 items, 1 factor: df = 0; the ML line search ends at F = 0 without a warning
+        res = efa(x, n_factors=1, method=method)  # type: ignore[arg-type]
+        assert res.converged
+        assert res.fit["df"] == 0
+        assert np.isnan(res.fit["p_value"])
+        assert np.isnan(res.fit["rmsea"])
+        assert res.objective == pytest.approx(0.0, abs=1e-8)
+        np.testing.assert_allclose(res.communalities["uniqueness"], exact, atol=1e-6)
 
 
 @pytest.mark.parametrize("method", ["minres", "ml"])
