@@ -6,14 +6,19 @@ import math
 
 import numpy as np
 
-__all__ = ["KEEP_ON_FAILURE", "fit_measures", "rmsea"]
+__all__ = ["KEEP_ON_FAILURE", "fit_measures", "rmsea", "robust_measures"]
 
 # fit keys still reported when the optimiser did not converge
 KEEP_ON_FAILURE = {"df", "npar", "ntotal", "baseline_chisq", "baseline_df"}
 
 
-def rmsea(chisq: float, df: float, N: float, G: int) -> tuple[float, float, float]:
-    """RMSEA and its 90% interval as lavaan (``lav_fit_rmsea_ci``), for G groups."""
+def rmsea(
+    chisq: float, df: float, N: float, G: int, c_hat: float = 1.0
+) -> tuple[float, float, float]:
+    """RMSEA and its 90% interval as lavaan (``lav_fit_rmsea_ci``), for G groups.
+
+    With a scaled statistic ``chisq`` and its scaling factor ``c_hat``, the interval is the
+    robust one (the non-centrality bounds multiplied by ``c_hat``)."""
     from scipy import optimize, stats
 
     if df <= 0:
@@ -28,13 +33,13 @@ def rmsea(chisq: float, df: float, N: float, G: int) -> tuple[float, float, floa
         lo = 0.0
     else:
         lam_l = optimize.brentq(lambda x: cdf(x) - 0.95, 0.0, chisq, xtol=1e-12)
-        lo = math.sqrt(lam_l / (N * df)) * math.sqrt(G)
+        lo = math.sqrt(c_hat * lam_l / (N * df)) * math.sqrt(G)
     n_rmsea = max(N, chisq * 4)
     if df < 1 or cdf(n_rmsea) - 0.05 > 0 or cdf(0.0) - 0.05 < 0:
         hi = 0.0
     else:
         lam_u = optimize.brentq(lambda x: cdf(x) - 0.05, 0.0, n_rmsea, xtol=1e-12)
-        hi = math.sqrt(lam_u / (N * df)) * math.sqrt(G)
+        hi = math.sqrt(c_hat * lam_u / (N * df)) * math.sqrt(G)
     return value, lo, hi
 
 
@@ -76,3 +81,35 @@ def fit_measures(
         "baseline_chisq": float(base),
         "baseline_df": float(df_b),
     }
+
+
+def robust_measures(
+    fit: dict[str, float], *, c: float, c_b: float, N: float, G: int
+) -> dict[str, float]:
+    """Scaled and robust fit measures from the scaling factors of the model (c) and the
+    baseline (c_b), as lavaan's ``fitMeasures`` for ``estimator = "MLR"`` (robust CFI / TLI /
+    RMSEA of Brosseau-Liard & Savalei)."""
+    from scipy import stats
+
+    X2, df = fit["chisq"], fit["df"]
+    X2b, dfb = fit["baseline_chisq"], fit["baseline_df"]
+    X2s, X2bs = X2 / c, X2b / c_b
+    out = {
+        "chisq_scaled": X2s,
+        "pvalue_scaled": float(stats.chi2.sf(X2s, df)) if df > 0 else np.nan,
+        "scaling_factor": c,
+        "baseline_chisq_scaled": X2bs,
+        "baseline_scaling_factor": c_b,
+    }
+    denom = max(X2s - df, X2bs - dfb, 0.0)
+    out["cfi_scaled"] = 1.0 - max(X2s - df, 0.0) / denom if denom > 0 else 1.0
+    out["tli_scaled"] = ((X2bs / dfb) - (X2s / df)) / ((X2bs / dfb) - 1.0) if df > 0 else 1.0
+    t1 = max(X2 - c * df, 0.0)
+    t2 = max(X2 - c * df, X2b - c_b * dfb, 0.0)
+    out["cfi_robust"] = 1.0 - t1 / t2 if t2 > 0 else 1.0
+    out["tli_robust"] = 1.0 - ((X2 - c * df) / df) / ((X2b - c_b * dfb) / dfb) if df > 0 else 1.0
+    out["rmsea_scaled"] = rmsea(X2s, df, N, G)[0]
+    out["rmsea_robust"] = math.sqrt(max(X2 / N / df - c / N, 0.0)) * math.sqrt(G) if df > 0 else 0.0
+    _, lo, hi = rmsea(X2s, df, N, G, c_hat=c)
+    out["rmsea_ci_low_robust"], out["rmsea_ci_high_robust"] = lo, hi
+    return {k: float(v) for k, v in out.items()}

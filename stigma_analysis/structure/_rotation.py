@@ -1,4 +1,5 @@
-"""Factor rotations: varimax (as stats::varimax) and oblimin by gradient projection (GPArotation)."""
+"""Factor rotations: varimax (as stats::varimax), oblimin by gradient projection (GPArotation)
+and promax (as psych::fa's Kaiser-normalised psych::Promax)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 
 from ._engine import FloatArray
 
-__all__ = ["oblimin", "varimax"]
+__all__ = ["oblimin", "promax", "varimax"]
 
 
 def varimax(
@@ -82,3 +83,23 @@ def oblimin(
         T, f, Gq = Tt, ft, Gqt
         G = -(L.T @ Gq @ np.linalg.inv(T)).T
     return L, T.T @ T, converged
+
+
+def promax(A: FloatArray, *, m: int = 4) -> tuple[FloatArray, FloatArray, bool]:
+    """Promax with Kaiser normalisation, as ``psych::fa(rotate = "promax")``.
+
+    Rows are scaled to unit length (``psych::kaiser``), rotated by varimax, raised to the
+    power m (keeping signs) as the target, fitted by least squares (``psych::Promax``) and
+    scaled back. Returns the pattern loadings, the factor correlation matrix Phi and whether
+    the varimax step converged.
+    """
+    k = A.shape[1]
+    if k < 2:
+        return A.copy(), np.eye(k), True
+    h = np.sqrt((A**2).sum(axis=1))
+    x, T, converged = varimax(A / h[:, None])
+    Q = x * np.abs(x) ** (m - 1)
+    U = np.linalg.lstsq(x, Q, rcond=None)[0]
+    U = U * np.sqrt(np.diag(np.linalg.inv(U.T @ U)))
+    ui = np.linalg.inv(T @ U)
+    return (x @ U) * h[:, None], ui @ ui.T, converged

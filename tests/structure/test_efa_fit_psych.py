@@ -11,6 +11,7 @@ import pytest
 
 from stigma_analysis.structure import efa
 from tests.conftest import RESULTS
+from tests.structure.test_efa_psych import _alignment, _match_phi
 
 REF = json.loads((RESULTS / "psych_efa_fit.json").read_text())
 # psych stops minres at optim's default factr: its uniquenesses are exact to ~2e-5, which moves
@@ -67,8 +68,34 @@ def test_fit_is_undefined_without_degrees_of_freedom() -> None:
     rng = np.random.default_rng(5)
     x = pd.DataFrame(rng.standard_normal((200, 3)) + rng.standard_normal((200, 1)))
     x.columns = ["a", "b", "c"]
-    res = efa(x, n_factors=1)  # 3 items, 1 factor: df = 0
-    assert res.fit["df"] == 0
-    assert np.isnan(res.fit["p_value"])
-    assert np.isnan(res.fit["rmsea"])
-    assert res.objective == pytest.approx(0.0, abs=1e-8)
+    R = x.corr().to_numpy()
+    # exactly identified: lambda_1^2 = r12 r13 / r23 etc. (hand calculation), F = 0
+    exact = 1 - np.array(
+        [R[0, 1] * R[0, 2] / R[1, 2], R[0, 1] * R[1, 2] / R[0, 2], R[0, 2] * R[1, 2] / R[0, 1]]
+    )
+    for method in ("minres", "ml"):
+        # 3 items, 1 factor: df = 0; the ML line search ends at F = 0 without a warning
+        res = efa(x, n_factors=1, method=method)  # type: ignore[arg-type]
+        assert res.converged
+        assert res.fit["df"] == 0
+        assert np.isnan(res.fit["p_value"])
+        assert np.isnan(res.fit["rmsea"])
+        assert res.objective == pytest.approx(0.0, abs=1e-8)
+        np.testing.assert_allclose(res.communalities["uniqueness"], exact, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["minres", "ml"])
+def test_promax_matches_psych(bfi: pd.DataFrame, method: str) -> None:
+    ref = REF["fits"][f"{method}_promax"]
+    res = efa(bfi, n_factors=5, method=method, rotation="promax")  # type: ignore[arg-type]
+    assert res.converged
+    ours = res.loading_matrix.to_numpy()
+    ref_l = np.array(ref["loadings"])
+    perm, sign = _alignment(ours, ref_l)
+    # psych's solution is exact to ~2e-5 (its optimiser tolerance): 1e-4 as for oblimin
+    np.testing.assert_allclose(ours[:, perm] * sign, ref_l, atol=1e-4)
+    phi = res.factor_correlations["correlation"].to_numpy().reshape(5, 5)
+    np.testing.assert_allclose(_match_phi(phi, perm, sign), np.array(ref["phi"]), atol=1e-4)
+    # psych orders and signs factors the same way: no permutation, no reflection
+    np.testing.assert_array_equal(perm, np.arange(5))
+    np.testing.assert_array_equal(sign, np.ones(5))
