@@ -53,6 +53,9 @@ _LAZY: dict[str, str] = {
     "parallel_analysis": "stigma_analysis.structure",
     "kmo": "stigma_analysis.structure",
     "bartlett": "stigma_analysis.structure",
+    # item response theory
+    "irt": "stigma_analysis.irt",
+    "IRTResult": "stigma_analysis.irt",
     # models
     "fit_model": "stigma_analysis.models",
     "fit_models": "stigma_analysis.models",
@@ -98,6 +101,7 @@ _SUBMODULES = frozenset(
         "evaluation",
         "instruments",
         "io",
+        "irt",
         "models",
         "plots",
         "privacy",
@@ -116,6 +120,7 @@ __all__ = [
     "DataValidationError",
     "DisclosureError",
     "DisclosurePolicy",
+    "IRTResult",
     "Imputation",
     "Instrument",
     "ModelResult",
@@ -144,6 +149,7 @@ __all__ = [
     "fit_models",
     "impute",
     "invariance",
+    "irt",
     "item_statistics",
     "k_anonymity",
     "kmo",
