@@ -116,6 +116,11 @@ class Engine:
         self.group_values = group_values.astype(float).copy()  # (G, 2)
         for g in groups:
             g.build(self.offsets, self.ncat)
+        # items with the same number of categories are computed together: (block K, flat idx)
+        self.blocks: list[tuple[int, np.ndarray, np.ndarray]] = []
+        for k in np.unique(self.ncat):
+            js = np.flatnonzero(self.ncat == k)
+            self.blocks.append((int(k), js, self.offsets[js][:, None] + np.arange(k)[None, :]))
 
     # ------------------------------------------------------------------ parameter vector
     def get_x(self) -> FloatArray:
@@ -131,12 +136,13 @@ class Engine:
         self.group_values[gm >= 0] = x[gm[gm >= 0]]
 
     def ordered(self) -> bool:
-        """Every item's intercepts strictly decreasing and slopes finite, in every group."""
-        for g in range(len(self.groups)):
-            v = self.item_values[g]
-            for j, o in enumerate(self.offsets):
-                d = v[o + 1 : o + self.ncat[j]]
-                if not np.all(np.isfinite(v[o : o + self.ncat[j]])) or np.any(np.diff(d) >= 0):
+        """Every item's intercepts strictly decreasing and parameters finite, in every group."""
+        if not np.all(np.isfinite(self.item_values)):
+            return False
+        for k, _, idx in self.blocks:
+            if k > 2:
+                d = self.item_values[:, idx[:, 1:]]  # (G, nJ, K-1)
+                if np.any(np.diff(d, axis=2) >= 0):
                     return False
         return True
 
@@ -148,16 +154,22 @@ class Engine:
         return lw - np.log(np.sum(np.exp(lw - lw.max()))) - lw.max()
 
     def _item_logp(self, g: int) -> tuple[FloatArray, list[tuple[FloatArray, FloatArray]]]:
-        """log P stacked ``(Q, ΣK)`` and per item (P, boundary curves)."""
+        """log P stacked ``(Q, ΣK)`` and per block of items (P, boundary curves)."""
         v = self.item_values[g]
-        cols = []
+        q = self.theta.shape[0]
+        lp = np.empty((q, int(self.ncat.sum())))
         parts = []
-        for j, o in enumerate(self.offsets):
-            k = self.ncat[j]
-            p, star = grm_probs(v[o], v[o + 1 : o + k], self.theta)
+        for k, _, idx in self.blocks:
+            vals = v[idx]  # (nJ, K)
+            z = self.theta[:, None, None] * vals[None, :, :1] + vals[None, :, 1:]
+            star = np.empty((q, idx.shape[0], k + 1))
+            star[:, :, 0] = 1.0
+            star[:, :, -1] = 0.0
+            star[:, :, 1:-1] = _expit(z)
+            p = star[:, :, :-1] - star[:, :, 1:]
             parts.append((p, star))
-            cols.append(np.log(np.maximum(p, _EPS)))
-        return np.concatenate(cols, axis=1), parts
+            lp[:, idx.ravel()] = np.log(np.maximum(p, _EPS)).reshape(q, -1)
+        return lp, parts
 
     def estep(self, g: int) -> tuple[float, FloatArray, FloatArray, list, FloatArray]:
         """Log-likelihood, expected counts ``R (ΣK, Q)``, ``N (Q,)``, item curves, posterior."""
@@ -175,25 +187,31 @@ class Engine:
         return ll, r, n_q, parts, post
 
     # ------------------------------------------------------------------ gradients
-    def _item_grad_info(
-        self, j: int, a: float, r: FloatArray, part: tuple[FloatArray, FloatArray], n_q: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
-        """Complete-data gradient and Fisher information of item ``j`` (parameters a, d...)."""
-        k = self.ncat[j]
-        p, star = part
+    def _block_grad(
+        self, b: int, r: FloatArray, part: tuple[FloatArray, FloatArray], n_q: FloatArray | None
+    ) -> tuple[FloatArray, FloatArray | None]:
+        """Complete-data gradient ``(nJ, K)`` of a block of items (and Fisher information
+        ``(nJ, K, K)`` when ``n_q`` is given); parameters a, d1, ..."""
+        k, _, idx = self.blocks[b]
+        p, star = part  # (Q, nJ, K), (Q, nJ, K+1)
         th = self.theta
-        w = star * (1.0 - star)  # (Q, K+1), zero at both ends
+        w = star * (1.0 - star)
         pp = np.maximum(p, _EPS)
-        # dP_k / dparam: (Q, K, K) with param 0 = a, param m = d_m
-        dp = np.zeros((th.shape[0], k, k))
-        dp[:, :, 0] = th[:, None] * (w[:, :-1] - w[:, 1:])
+        ratio = r[idx].transpose(2, 0, 1) / pp  # (Q, nJ, K)
+        dw = w[:, :, :-1] - w[:, :, 1:]
+        grad = np.empty((idx.shape[0], k))
+        grad[:, 0] = np.einsum("q,qjk->j", th, ratio * dw)
+        grad[:, 1:] = np.sum(w[:, :, 1:-1] * (ratio[:, :, 1:] - ratio[:, :, :-1]), axis=0)
+        if n_q is None:
+            return grad, None
+        # dP_k / dparam: (Q, nJ, K, K) with param 0 = a, param m = d_m
+        dp = np.zeros((th.shape[0], idx.shape[0], k, k))
+        dp[:, :, :, 0] = th[:, None, None] * dw
         for m in range(1, k):
-            dp[:, m, m] = w[:, m]
-            dp[:, m - 1, m] = -w[:, m]
-        ratio = r.T / pp  # (Q, K)
-        grad = np.einsum("qk,qkp->p", ratio, dp)
-        scaled = dp * (n_q[:, None] / pp)[:, :, None]
-        info = np.einsum("qkp,qkr->pr", scaled, dp, optimize=True)
+            dp[:, :, m, m] = w[:, :, m]
+            dp[:, :, m - 1, m] = -w[:, :, m]
+        scaled = dp * (n_q[:, None, None] / pp)[:, :, :, None]
+        info = np.einsum("qjkp,qjkr->jpr", scaled, dp, optimize=True)
         return grad, info
 
     def _group_grad(self, g: int, n_q: FloatArray) -> FloatArray:
@@ -206,16 +224,6 @@ class Engine:
         gs = n_q @ (dev * dev) / sd2 - total * (w @ (dev * dev)) / sd2
         return np.array([gm, gs])
 
-    def _item_grad(self, j: int, r: FloatArray, part: tuple[FloatArray, FloatArray]) -> FloatArray:
-        """Complete-data gradient of item ``j`` only (no information matrix)."""
-        p, star = part
-        w = star * (1.0 - star)
-        ratio = r.T / np.maximum(p, _EPS)  # (Q, K)
-        out = np.empty(self.ncat[j])
-        out[0] = self.theta @ np.sum(ratio * (w[:, :-1] - w[:, 1:]), axis=1)
-        out[1:] = np.sum(w[:, 1:-1] * (ratio[:, 1:] - ratio[:, :-1]), axis=0)
-        return out
-
     def loglik_grad(self, x: FloatArray | None = None) -> tuple[float, FloatArray]:
         """Exact marginal log-likelihood and its gradient in the free parameters."""
         if x is not None:
@@ -226,14 +234,11 @@ class Engine:
             ll, r, n_q, parts, _ = self.estep(g)
             total += ll
             im = self.layout.item_map[g]
-            for j, o in enumerate(self.offsets):
-                k = self.ncat[j]
-                idx = im[o : o + k]
-                ok = idx >= 0
-                if not ok.any():
-                    continue
-                gj = self._item_grad(j, r[o : o + k], parts[j])
-                np.add.at(grad, idx[ok], gj[ok])
+            for b, (_, _, idx) in enumerate(self.blocks):
+                gb, _ = self._block_grad(b, r, parts[b], None)
+                where = im[idx]
+                ok = where >= 0
+                np.add.at(grad, where[ok], gb[ok])
             gmap = self.layout.group_map[g]
             if np.any(gmap >= 0):
                 gg = self._group_grad(g, n_q)
@@ -257,18 +262,18 @@ class Engine:
         for g in range(len(self.groups)):
             ll, r, n_q, parts, _ = self.estep(g)
             total += ll
-            v = self.item_values[g]
             im = self.layout.item_map[g]
-            for j, o in enumerate(self.offsets):
-                k = self.ncat[j]
-                idx = im[o : o + k]
-                ok = idx >= 0
-                if not ok.any():
-                    continue
-                gj, ij = self._item_grad_info(j, v[o], r[o : o + k], parts[j], n_q)
-                np.add.at(grad, idx[ok], gj[ok])
-                sel = np.flatnonzero(ok)
-                info[np.ix_(idx[sel], idx[sel])] += ij[np.ix_(sel, sel)]
+            for b, (_, _, idx) in enumerate(self.blocks):
+                gb, ib = self._block_grad(b, r, parts[b], n_q)
+                assert ib is not None
+                where = im[idx]
+                ok = where >= 0
+                np.add.at(grad, where[ok], gb[ok])
+                for j in range(idx.shape[0]):
+                    sel = np.flatnonzero(ok[j])
+                    if sel.size:
+                        wj = where[j, sel]
+                        info[np.ix_(wj, wj)] += ib[j][np.ix_(sel, sel)]
             gmap = self.layout.group_map[g]
             if np.any(gmap >= 0):
                 tot = n_q.sum()
