@@ -288,7 +288,8 @@ class IRTResult:
         """
         from ._itemfit import s_x2
 
-        return s_x2(self, mincell=mincell)
+        with single_thread():
+            return s_x2(self, mincell=mincell)
 
 
 def _result_from_engine(

@@ -37,6 +37,23 @@ def lord_wingersky(probs: list[np.ndarray]) -> np.ndarray:
     return dist
 
 
+def expected_shares(
+    probs: list[np.ndarray], g: np.ndarray, j: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Model-implied ``P(x_j = k | S = s)`` ``(max + 1, K_j)`` and which cells are possible."""
+    full = g @ lord_wingersky(probs)  # P(S = s)
+    rest = lord_wingersky([p for i, p in enumerate(probs) if i != j])
+    k = probs[j].shape[1]
+    share = np.zeros((full.size, k))
+    possible = np.zeros((full.size, k), dtype=bool)
+    for c in range(k):
+        share[c : c + rest.shape[1], c] = (probs[j][:, c : c + 1] * rest).T @ g
+        possible[c : c + rest.shape[1], c] = True
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = share / full[:, None]
+    return share, possible
+
+
 def _collapse(obs: np.ndarray, ex: np.ndarray, mincell: float) -> tuple[np.ndarray, np.ndarray]:
     """mirt's ``collapseCells`` for one item (rows: scores, columns: categories)."""
     obs = obs.astype(float).copy()
@@ -149,18 +166,10 @@ def s_x2(result: IRTResult, *, mincell: float = 1.0) -> pd.DataFrame:
     total = complete.sum(axis=1)
     max_score = int((ncat - 1).sum())
     n_s = np.bincount(total, minlength=max_score + 1).astype(float)
-    full = g @ lord_wingersky(probs)  # P(s)
     rows = []
     for j, k in enumerate(ncat):
-        rest = lord_wingersky([p for i, p in enumerate(probs) if i != j])  # (Q, max - k + 2)
-        ex = np.zeros((max_score + 1, k))
-        for c in range(k):
-            ex[c : c + rest.shape[1], c] = (probs[j][:, c : c + 1] * rest).T @ g
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ex = ex / full[:, None] * n_s[:, None]
-        possible = np.zeros_like(ex, dtype=bool)
-        for c in range(k):
-            possible[c : c + rest.shape[1], c] = True
+        share, possible = expected_shares(probs, g, j)
+        ex = share * n_s[:, None]
         ex[~possible] = np.nan
         obs = np.zeros((max_score + 1, k))
         np.add.at(obs, (total, complete[:, j]), 1.0)
