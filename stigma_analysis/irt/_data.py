@@ -95,7 +95,8 @@ def code_items(frame: pd.DataFrame, instrument: Instrument | None = None) -> Cod
             unused = sorted(set(np.arange(lo, hi + 1)) - set(values))
             if unused:
                 warnings.warn(
-                    f"item {col!r}: categories {unused} were never chosen; the item is modelled on "
+                    f"item {col!r}: categories [{', '.join(f'{u:g}' for u in unused)}] were never "
+                    "chosen; the item is modelled on "
                     f"its {values.size} observed categories",
                     SparseCategoryWarning,
                     stacklevel=3,

@@ -79,3 +79,19 @@ def test_rejects_bad_input(science):
     fit = irt(science, se=False)
     with pytest.raises(ValueError, match="not seen"):
         fit.scores(pd.DataFrame({"Comfort": [5], "Work": [1], "Future": [1], "Benefit": [1]}))
+
+
+def test_unused_instrument_category_warns():
+    from stigma_analysis.irt import SparseCategoryWarning
+
+    rng = np.random.default_rng(4)
+    data = pd.DataFrame(
+        {
+            "ucla3_1": rng.integers(1, 4, 300),
+            "ucla3_2": rng.integers(1, 4, 300),
+            "ucla3_3": rng.integers(1, 3, 300),  # nobody answered 3 ("often")
+        }
+    )
+    with pytest.warns(SparseCategoryWarning, match=r"item .3.: categories \[3\] were never chosen"):
+        fit = irt(data, "ucla3", se=False)
+    assert fit.categories[2] == (1.0, 2.0)
