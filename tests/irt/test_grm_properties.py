@@ -95,3 +95,14 @@ def test_unused_instrument_category_warns():
     with pytest.warns(SparseCategoryWarning, match=r"item .3.: categories \[3\] were never chosen"):
         fit = irt(data, "ucla3", se=False)
     assert fit.categories[2] == (1.0, 2.0)
+
+
+def test_non_convergence_warns(science, monkeypatch):
+    from stigma_analysis.irt import IRTNonConvergenceWarning
+    from stigma_analysis.irt._engine import Engine
+
+    monkeypatch.setattr(Engine, "fit", lambda self, **kw: (3, False))
+    with pytest.warns(IRTNonConvergenceWarning, match="did not converge"):
+        fit = irt(science, se=False, max_iter=3)
+    assert not fit.converged
+    assert fit.n_iter == 3
