@@ -15,7 +15,7 @@ from stigma_analysis.instruments import Instrument
 from ._data import Coded, code_items, collapse, item_frame
 from ._engine import Engine, GroupData, Layout, single_thread
 from ._fit import quadrature, start_values
-from ._warnings import IRTNonConvergenceWarning
+from ._warnings import IRTNonConvergenceWarning, SparseCategoryWarning
 
 __all__ = ["DIFResult", "MultiGroupFit", "dif_lr", "fit_multigroup"]
 
@@ -59,12 +59,18 @@ class _Problem:
         self.theta = theta
         answered = np.any(coded.codes >= 0, axis=1)
         self.data = []
+        self.empty: dict[int, list[tuple[Any, list[float]]]] = {}
         for g in groups:
             rows = answered & (labels == g)
             if rows.sum() < 2:
                 raise ValueError(f"group {g!r} has fewer than two respondents with answers")
             pats, freq, _ = collapse(coded.codes[rows])
             self.data.append((pats, freq))
+            for j, cats in enumerate(coded.categories):
+                seen = set(np.unique(coded.codes[rows, j]).tolist())
+                unused = [cats[c] for c in range(len(cats)) if c not in seen]
+                if unused:
+                    self.empty.setdefault(j, []).append((g, unused))
         self.start = start_values(coded.codes[answered], coded.ncat)
         self.offsets = np.concatenate([[0], np.cumsum(coded.ncat)[:-1]]).astype(int)
 
@@ -375,6 +381,15 @@ def dif_lr(
         raise ValueError(f"items_to_test not among the items: {unknown}")
     if anchor_set & set(tested):
         raise ValueError("an item cannot be both an anchor and tested")
+    for j in tested:
+        for g, unused in prob.empty.get(j, []):
+            warnings.warn(
+                f"item {names[j]!r}: answers [{', '.join(f'{u:g}' for u in unused)}] were never "
+                f"chosen in group {g!r}; with the item free across groups its test largely "
+                "measures the empty category (collapse sparse categories first)",
+                SparseCategoryWarning,
+                stacklevel=2,
+            )
     n_groups = len(prob.groups)
     rows = []
     item_fits: dict[str, MultiGroupFit] = {}

@@ -102,3 +102,19 @@ def test_dif_simulation_over_seeds():
         false_flags += len(flagged - set(DIF_ITEMS))
     # 28 clean tests at alpha = 0.05: expect 1.4; 5 or more has probability < 2%
     assert false_flags <= 4
+
+
+def test_empty_category_in_a_group_warns():
+    from stigma_analysis.irt import SparseCategoryWarning
+
+    rng = np.random.default_rng(1)
+    a = np.full(4, 1.3)
+    d = np.tile([1.5, 0.0, -1.5], (4, 1))
+    g1, _ = simulate_grm(a, d, 300, rng=rng)
+    g2, _ = simulate_grm(a, d, 60, rng=rng)
+    g2.loc[g2["i1"] == 4, "i1"] = 3
+    data = pd.concat([g1.assign(g="a"), g2.assign(g="b")], ignore_index=True)
+    with pytest.warns(
+        SparseCategoryWarning, match=r"item 'i1': answers \[4\] were never chosen in group 'b'"
+    ):
+        dif_lr(data, "g", anchors=["i2", "i3", "i4"])
