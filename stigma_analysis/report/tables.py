@@ -13,8 +13,8 @@ Study-dependent choices are derived from the instrument definitions, never hard-
 
 - :func:`primary_scale` - the scale a report leads with (the first scale with cut-offs, else
   ``total``, else the first scale);
-- :func:`higher_is_better` - the direction of improvement (from the construct and the
-  instrument's ``response.high_means``);
+- :func:`higher_is_better` - the direction of improvement (the instrument's required
+  ``direction``);
 - :func:`plain_name`, :func:`short_name` - names for programme staff and for tables.
 """
 
@@ -69,7 +69,6 @@ __all__ = [
     "without_counts",
 ]
 
-_NEGATIVE_WORDS = ("symptom", "distress", "lonel", "discriminat", "stigma", "rejection", "worse")
 _PLAIN_NAMES = (
     ("anxiety", "Anxiety and depression symptoms"),
     ("trauma", "Trauma symptoms"),
@@ -96,18 +95,8 @@ def primary_scale(instrument: Instrument) -> str:
 
 
 def higher_is_better(instrument: Instrument) -> bool:
-    """Whether a higher score means the person is doing better.
-
-    Self-stigma and social-rejection constructs, and any instrument whose ``high_means`` speaks
-    of symptoms, distress, loneliness, discrimination or stigma, are "lower is better"; an
-    explicit "better" in ``high_means`` wins.
-    """
-    high = (instrument.response.high_means or "").lower()
-    if "better" in high:
-        return True
-    if any(w in high for w in _NEGATIVE_WORDS):
-        return False
-    return instrument.construct not in ("self_stigma", "social_rejection")
+    """Whether a higher score means the person is doing better (the instrument's ``direction``)."""
+    return instrument.direction == "higher_is_better"
 
 
 def short_name(instrument: Instrument) -> str:
