@@ -283,7 +283,11 @@ title: Reintegration follow-up (synthetic example)
 data:                           # one SPSS file per wave; the same resp_id across waves
 {data}
 id: resp_id
-groups: [site, arm]             # site 1-4; arm 1 = intervention, 2 = comparison
+groups: [site, arm]             # grouping columns of the tables
+design:
+  arm: arm                      # 1 = intervention, 2 = comparison
+  reference_arm: 2              # the comparison arm
+  site: site                    # sites 1-4
 missing_codes: [97, 98, 99]     # refused, don't know, not applicable (also SPSS user-missing)
 instruments:
   - instrument: ismi29
@@ -308,6 +312,7 @@ models:
   - name: stigma_to_support
     formula: "mspss_total ~ ismi_total_excl_sr + age + C(site)"
     family: gaussian
+    waves: [1]                  # a baseline model: one row per respondent
   - name: stigma_to_reintegration
     formula: "reint_total ~ ismi_total_excl_sr + wave + C(arm)"
     family: mixed
@@ -315,6 +320,7 @@ models:
   - name: stigma_to_work
     formula: "working ~ ismi_total_excl_sr + age + C(site)"
     family: binomial
+    waves: [1]
 privacy:
   min_cell: 5
   quasi_identifiers: [age, site]
