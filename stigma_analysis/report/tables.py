@@ -380,6 +380,8 @@ def reliability_table(
 ) -> pd.DataFrame:
     """:func:`~stigma_analysis.reliability.reliability` of every instrument at one wave, stacked.
 
+    ``seed`` (bootstrap intervals) defaults to the study file's ``seed:``.
+
     Returns
     -------
     pandas.DataFrame
@@ -389,6 +391,7 @@ def reliability_table(
     from stigma_analysis.reliability import reliability_table as reliability_of
 
     wave = study.waves[0] if wave is None else wave
+    seed = int(study.spec.seed) if seed is None else seed
     data = _wave_data(study, wave)
     rows = []
     for b in study.instruments:

@@ -77,6 +77,7 @@ def pallant_study(folder: Path, *, n: int = 120, seed: int = 7, blanks: int = 4)
 title: Wellbeing survey of students (test study)
 data: survey.csv
 id: pid
+seed: 4242
 groups: [sex]
 instruments:
   - instrument: rses10

@@ -170,3 +170,13 @@ def test_kobo_column_names_reach_the_factor_model(tmp_path: Path) -> None:
     fit, notes = tables.cfa_table(study)
     assert list(fit["instrument"]) == ["Depression symptoms"], notes
     assert np.isfinite(fit["cfi"].iloc[0])
+
+
+def test_the_study_seed_is_the_report_seed(pallant: dict[str, _Report]) -> None:
+    """``seed: 4242`` in the study file: the reports (text, bootstrap, stamp) use it."""
+    for name, page in pallant.items():
+        assert "20240601" not in page.all_text, name
+        assert "4242" in page.all_text, name  # the stamp
+    research = pallant["reintegration"].all_text
+    assert "Seed: 4242" in research
+    assert "seed 4242" in research  # the multiple imputation
