@@ -57,6 +57,7 @@ __all__ = [
     "higher_is_better",
     "instrument_table",
     "invariance_table",
+    "invariance_verdicts",
     "missing_table",
     "model_table",
     "numeric",
@@ -602,8 +603,9 @@ def invariance_table(
     """Configural, metric and scalar invariance of every instrument with subscales across ``group``.
 
     Groups with fewer than ``min_group_n`` complete cases on an instrument's items are left out
-    of its comparison (a multi-group CFA cannot be estimated on a handful of people), and an
-    instrument is tested only when the groups kept together reach :func:`cfa_min_n`.
+    of its comparison, and so are groups with fewer than 5 complete cases per free parameter of
+    their part of the model (:func:`cfa_parameters` plus one intercept per item): a
+    multi-group CFA on fewer people gives unstable estimates and fit indices.
 
     Returns
     -------
@@ -621,28 +623,26 @@ def invariance_table(
     for b in study.instruments:
         if not b.instrument.subscales():
             continue
-        cols = list(b.columns.values())
+        cols = list(dict.fromkeys(b.columns.values()))
+        n_factors = len(b.instrument.subscales())
+        # per group: the factor model plus one intercept per item (the models have mean structure)
+        per_group = cfa_parameters(len(cols), n_factors) + len(cols)
+        need = max(min_group_n, CFA_CASES_PER_PARAMETER * per_group)
         complete = data.dropna(subset=[*cols, group])
         sizes = complete[group].value_counts()
-        keep = sizes[sizes >= max(min_group_n, len(cols) + 1)].index
+        keep = sizes[sizes >= need].index
         left_out = [labels.get(g, g) for g in sizes.index if g not in set(keep)]
         name = short_name(b.instrument)
         if left_out:
             notes.append(
-                f"{name}: {len(left_out)} {group} group(s) with fewer than "
-                f"{max(min_group_n, len(cols) + 1)} complete cases left out "
-                f"({', '.join(sorted(map(str, left_out)))})"
+                f"{name}: {len(left_out)} {group} group(s) with fewer than {need} complete cases "
+                f"({per_group} free parameters per group, {CFA_CASES_PER_PARAMETER} cases each) "
+                f"left out ({', '.join(sorted(map(str, left_out)))})"
             )
         if len(keep) < 2:
             notes.append(f"{name}: fewer than two {group} groups large enough; not tested")
             continue
         part = complete[complete[group].isin(keep)]
-        need = cfa_min_n(len(cols), len(b.instrument.subscales()))
-        if len(part) < need:
-            notes.append(
-                f"{name}: {len(part)} complete cases, {need} needed for its CFA; not tested"
-            )
-            continue
         part, safe = _safe_items(part, b, keep=[group])
         with captured_warnings() as found:
             inv = invariance(
@@ -660,6 +660,41 @@ def invariance_table(
     if not rows:
         return pd.DataFrame(columns=out_cols), notes
     return pd.concat(rows, ignore_index=True)[out_cols], notes
+
+
+def invariance_verdicts(inv: pd.DataFrame, *, max_cfi_drop: float = 0.01) -> list[str]:
+    """One sentence per instrument of an :func:`invariance_table`: what the fits support.
+
+    An improper or unconverged fit at any level means invariance cannot be judged; a configural
+    CFI below 0.90 means the later steps are not evidence; otherwise the first level whose CFI
+    drops by more than ``max_cfi_drop`` (Chen 2007) is not supported, or scalar invariance holds.
+    """
+    out = []
+    for name, part in inv.groupby("instrument", sort=False):
+        bad = ~part["converged"].fillna(False).astype(bool)
+        if "improper" in part.columns:
+            bad |= part["improper"].fillna(True).astype(bool)
+        configural = part.loc[part["level"] == "configural", "cfi"]
+        drops = part["delta_cfi"].dropna()
+        if bad.any():
+            levels = ", ".join(map(str, part.loc[bad, "level"]))
+            out.append(
+                f"{name}: the {levels} model has an improper or unconverged solution, so "
+                "invariance cannot be judged from these fits"
+            )
+        elif len(configural) and configural.iloc[0] < 0.90:
+            out.append(
+                f"{name}: the configural model already fits poorly (CFI {configural.iloc[0]:.3f}), "
+                "so the later steps cannot be read as evidence of invariance"
+            )
+        elif drops.ge(-max_cfi_drop).all():
+            out.append(f"{name}: scalar invariance holds by this rule")
+        else:
+            first = part.loc[part["delta_cfi"] < -max_cfi_drop, "level"].iloc[0]
+            out.append(
+                f"{name}: {first} invariance is not supported (ΔCFI below -{max_cfi_drop:g})"
+            )
+    return out
 
 
 # ----------------------------------------------------------------------------- scores

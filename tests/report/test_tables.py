@@ -154,6 +154,32 @@ def test_cfa_is_not_fitted_on_a_small_sample(tmp_path: Path) -> None:
     ]
 
 
+def _invariance(improper: tuple[bool, bool, bool], cfi: tuple[float, float, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "instrument": "ISMI-29",
+            "level": ["configural", "metric", "scalar"],
+            "cfi": list(cfi),
+            "delta_cfi": [np.nan, cfi[1] - cfi[0], cfi[2] - cfi[1]],
+            "converged": True,
+            "improper": list(improper),
+        }
+    )
+
+
+def test_invariance_is_not_said_to_hold_on_an_improper_solution() -> None:
+    fine = _invariance((False, False, False), (0.96, 0.958, 0.955))
+    assert tbl.invariance_verdicts(fine) == ["ISMI-29: scalar invariance holds by this rule"]
+    improper = _invariance((False, False, True), (0.96, 0.958, 0.955))
+    (verdict,) = tbl.invariance_verdicts(improper)
+    assert "holds" not in verdict
+    assert verdict.startswith("ISMI-29: the scalar model has an improper or unconverged solution")
+    dropped = _invariance((False, False, False), (0.96, 0.958, 0.94))
+    assert tbl.invariance_verdicts(dropped) == [
+        "ISMI-29: scalar invariance is not supported (ΔCFI below -0.01)"
+    ]
+
+
 # ----------------------------------------------------------------------------- models
 def test_a_model_declared_on_wave_1_uses_only_wave_1(programme) -> None:
     models = tbl.fit_study_models(programme)
@@ -219,3 +245,17 @@ def test_an_ordinal_model_over_repeated_respondents_is_refused(tmp_path: Path) -
     study_file.write_text(text, encoding="utf-8")
     with pytest.raises(SpecError, match=r"models\[1\]\.waves.*ordinal.*more than once"):
         tbl.fit_study_models(_quiet_load(study_file))
+
+
+def test_invariance_needs_5_cases_per_parameter_in_each_group() -> None:
+    """The example's sites (about 150 people each) are too small for any multi-group CFA."""
+    from tests.conftest import EXAMPLE_STUDY
+
+    study = _quiet_load(EXAMPLE_STUDY)
+    inv, notes = tbl.invariance_table(study, group="site")
+    assert inv.empty
+    assert any(
+        n.startswith("MSPSS-12: 4 site group(s) with fewer than 195 complete cases (39 free")
+        for n in notes
+    ), notes
+    assert "MSPSS-12: fewer than two site groups large enough; not tested" in notes
