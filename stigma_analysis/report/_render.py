@@ -211,6 +211,7 @@ def render(
         The ``.qmd`` file, e.g. ``analysis/reintegration.qmd``.
     study : path, optional
         A ``study.yaml``; passed to the document as its ``study`` parameter (made absolute).
+        A document whose front matter has no ``title`` takes the study file's ``title:``.
     output_dir : path
         Folder of the output, created if needed; the report is ``<document stem>.html``.
     formats : iterable of str
