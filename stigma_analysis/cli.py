@@ -78,12 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "-o", "--output", required=True, help="output file: .parquet, .csv or .sav (with labels)"
     )
-    s.add_argument(
-        "--invalid",
-        choices=["raise", "missing"],
-        default="raise",
-        help="what to do with invalid answers: stop (default) or treat them as missing",
-    )
+    _invalid_option(s)
     s.add_argument("--json", action="store_true", help="print a JSON summary")
     s.set_defaults(func=_score)
 
@@ -116,6 +111,16 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--engine", choices=["auto", "quarto", "builtin"], default="auto", help="renderer"
     )
+    rep.add_argument(
+        "-P",
+        "--execute-param",
+        dest="params",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a document parameter, as Quarto's -P (e.g. -P seed=7); repeatable",
+    )
+    _invalid_option(rep)
     rep.set_defaults(func=_report)
 
     pw = sub.add_parser(
@@ -142,6 +147,16 @@ def _parser() -> argparse.ArgumentParser:
     ins.add_argument("--json", action="store_true", help="print JSON")
     ins.set_defaults(func=_instruments)
     return p
+
+
+def _invalid_option(parser: argparse.ArgumentParser) -> None:
+    """``--invalid raise|missing``, the same for every command that scores."""
+    parser.add_argument(
+        "--invalid",
+        choices=["raise", "missing"],
+        default="raise",
+        help="what to do with invalid answers: stop (default) or treat them as missing",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -458,7 +473,7 @@ def _reliability(args: argparse.Namespace) -> int:
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
-    table = reliability_table(study, ci=args.ci)
+    table = reliability_table(study, ci=args.ci, seed=study.spec.seed)
     if args.json:
         _dump(table.to_dict("records"))
         return EXIT_OK
@@ -506,14 +521,54 @@ def _documents(template: str | None) -> list[Path]:
     raise SystemExit(_usage("no report documents found in ./analysis; name one with --template"))
 
 
+def _report_params(pairs: Sequence[str]) -> dict[str, Any]:
+    """``-P key=value`` pairs as document parameters (values read as YAML scalars: 7 is a number).
+
+    ``key:value`` (Quarto's own spelling) is accepted too.
+    """
+    import yaml
+
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        sep = "=" if "=" in pair else ":"
+        key, found, value = pair.partition(sep)
+        key = key.strip()
+        if not found or not key.isidentifier():
+            raise SystemExit(_usage(f"-P expects KEY=VALUE (e.g. -P seed=7); got {pair!r}"))
+        if key == "study":
+            raise SystemExit(_usage("-P study=... : give the study as the STUDY argument"))
+        try:
+            params[key] = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            params[key] = value
+    return params
+
+
 def _report(args: argparse.Namespace) -> int:
+    from stigma_analysis.errors import RenderError
     from stigma_analysis.report import render
     from stigma_analysis.study import load_study
 
+    params = _report_params(args.params)
+    if args.invalid != "raise":
+        params["invalid"] = args.invalid
+    out = Path(args.output_dir)
+    if out.exists() and not out.is_dir():
+        raise SystemExit(
+            _usage(f"-o {out}: is a file; give a folder for the reports (it is created if needed)")
+        )
+    documents = _documents(args.template)
     # refuse before starting a kernel: unresolved personal columns (DisclosureError, exit 1)
     load_study(args.study).disclosure_policy()
-    for doc in _documents(args.template):
-        for o in render(doc, args.study, output_dir=args.output_dir, engine=args.engine):
+    for doc in documents:
+        try:
+            written = render(doc, args.study, output_dir=out, engine=args.engine, params=params)
+        except RenderError as exc:
+            if os.environ.get(DEBUG_ENV, "") not in {"", "0"}:
+                raise
+            _err(_one_line(_render_failure(exc)))
+            return EXIT_PROBLEM
+        for o in written:
             print(f"wrote {o}")
     return EXIT_OK
 
@@ -560,6 +615,14 @@ def _power(args: argparse.Namespace) -> int:
         _print_table(table.round(4))
     print(f"minimum detectable effect at power {mde.power:g}: d = {mde.effect_size:.3f}")
     return EXIT_OK
+
+
+def _render_failure(exc: Any) -> str:
+    """A failed render in one line: document, cell and the error, without the traceback."""
+    cause = str(exc.cause).strip().splitlines()
+    head = cause[0] if cause else "failed"
+    where = f" (cell {exc.cell!r})" if exc.cell else ""
+    return f"{exc.document.name}{where}: {head}"
 
 
 def _usage(msg: str) -> int:

@@ -60,6 +60,7 @@ def test_deprecated_reliability_alias_warns() -> None:
                     "status": "validated",
                     "citation": "-",
                     "licence": "-",
+                    "direction": "lower_is_better",
                     "response": {"min": 1, "max": 4},
                     "items": ["a", "b"],
                 }

@@ -468,3 +468,118 @@ def test_no_command_modifies_its_inputs(
     assert code == 0, err
     assert _checksums(folder) == before
     assert sorted(p.name for p in folder.iterdir()) == sorted(before)
+
+
+# ----------------------------------------------------------------------------- report options
+PARAMS_QMD = """\
+---
+title: "Parameters"
+params:
+  study: null
+  seed: null
+  invalid: raise
+---
+
+```{python}
+#| label: parameters
+#| tags: [parameters]
+study = None
+seed = None
+invalid = "raise"
+```
+
+```{python}
+#| label: show
+from stigma_analysis import report
+
+ctx = report.context(study, {"seed": seed, "invalid": invalid})
+print(f"seed={ctx.seed!r} invalid={invalid!r} scored={int(ctx.scores['rses_total'].notna().sum())}")
+```
+"""
+
+
+def _small_study(tmp_path: Path, *, invalid_answer: bool = False) -> Path:
+    from tests.report.small_studies import pallant_study
+
+    study = pallant_study(tmp_path / "study")
+    if invalid_answer:
+        frame = pd.read_csv(study.parent / "survey.csv")
+        frame.loc[0, "rses_1"] = 7  # outside 1-4
+        frame.to_csv(study.parent / "survey.csv", index=False)
+    return study
+
+
+def test_report_takes_document_parameters_and_invalid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = _small_study(tmp_path, invalid_answer=True)
+    doc = tmp_path / "params.qmd"
+    doc.write_text(PARAMS_QMD, encoding="utf-8")
+    out = tmp_path / "out"
+    base = ["report", str(study), "--template", str(doc), "-o", str(out), "--engine", "builtin"]
+    code, _, err = _run([*base, "-P", "seed=4242", "--invalid", "missing"], capsys)
+    assert code == 0, err
+    import html
+
+    page = html.unescape((out / "params.html").read_text(encoding="utf-8"))
+    assert "seed=4242 invalid='missing' scored=120" in page
+    # without --invalid missing the invalid answer stops the report, in one line
+    code, _, err = _run(base, capsys)
+    assert code == 1
+    assert err.count("\n") == 1, err
+    assert err.startswith("error: params.qmd (cell 'show"), err
+    assert "DataValidationError" in err, err
+    assert "cannot score" in err, err
+    assert "Traceback" not in err
+
+
+def test_report_parameter_syntax_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = _small_study(tmp_path)
+    code, _, err = _run(["report", str(study), "-P", "seed", "-o", str(tmp_path / "o")], capsys)
+    assert code == 2
+    assert "-P expects KEY=VALUE" in err
+
+
+def test_report_refuses_an_existing_file_as_output_before_rendering(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    study = _small_study(tmp_path)
+    target = tmp_path / "report.html"
+    target.write_text("keep me", encoding="utf-8")
+    t0 = time.perf_counter()
+    code, _, err = _run(["report", str(study), "-o", str(target)], capsys)
+    assert time.perf_counter() - t0 < 3  # refused before any kernel starts
+    assert code == 2
+    assert "is a file" in err
+    assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_failing_template_cell_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = _small_study(tmp_path)
+    failing = ROOT / "tests" / "report" / "fixtures" / "failing.qmd"
+    code, _, err = _run(
+        [
+            "report",
+            str(study),
+            "--template",
+            str(failing),
+            "-o",
+            str(tmp_path / "o"),
+            "--engine",
+            "builtin",
+        ],
+        capsys,
+    )
+    assert code == 1
+    assert err == (
+        "error: failing.qmd (cell 'boom'): ValueError: kaboom from the failing cell "
+        "(the cell starts at line 12)\n"
+    )
+    assert "Traceback" not in err
+    assert not (tmp_path / "o" / "failing.html").exists()

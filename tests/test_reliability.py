@@ -61,6 +61,7 @@ def _bfi_instrument(total: bool = False, **extra: Any) -> Instrument:
     return Instrument(
         id="bfi",
         name="Big Five Inventory (psych::bfi)",
+        direction="lower_is_better",
         response={"min": 1, "max": 6},
         items=items,
         reverse=rev,
@@ -294,6 +295,7 @@ def test_reliability_short_scales() -> None:
     inst = Instrument(
         id="short",
         name="Short",
+        direction="lower_is_better",
         response={"min": 1, "max": 4},
         items=["a", "b", "c"],
         scales={"one": ["a"], "two": ["a", "b"], "total": "all"},
@@ -509,6 +511,7 @@ def test_reliability_reports_a_constant_item_per_scale() -> None:
     inst = Instrument(
         id="two",
         name="Two scales",
+        direction="lower_is_better",
         response={"min": 1, "max": 4},
         items=list("abcdef"),
         scales={"first": ["a", "b", "c"], "second": ["d", "e", "f"]},

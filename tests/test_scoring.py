@@ -107,6 +107,7 @@ def _bfi_instrument() -> Instrument:
             "id": "bfi",
             "name": "bfi (psych)",
             "status": "validated",
+            "direction": "lower_is_better",
             "response": {"min": 1, "max": 6},
             "items": items,
             "reverse": [k[1:] for keys in BFI_KEYS.values() for k in keys if k.startswith("-")],

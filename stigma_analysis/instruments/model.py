@@ -21,9 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from stigma_analysis.errors import SpecError
 
-__all__ = ["Band", "Instrument", "ResponseScale", "spec_error_from_validation"]
+__all__ = ["Band", "Direction", "Instrument", "ResponseScale", "spec_error_from_validation"]
 
 Construct = Literal["self_stigma", "social_rejection", "reintegration", "wellbeing", "other"]
+Direction = Literal["higher_is_better", "lower_is_better"]
 ItemId = str | int
 
 
@@ -66,6 +67,10 @@ with warnings.catch_warnings():
         id: str
         name: str
         construct: Construct = "other"  # type: ignore[assignment]  # FORMATS.md key; shadows BaseModel.construct
+        direction: Direction
+        """Which way is improvement on every scale (after reverse-keying): ``higher_is_better``
+        (support, self-esteem) or ``lower_is_better`` (stigma, symptoms). Required: reports never
+        guess it from the instrument's words."""
         citation: str = ""
         licence: str = ""
         status: Literal["validated", "provisional"] = "provisional"
@@ -370,6 +375,13 @@ with warnings.catch_warnings():
         def from_dict(cls, raw: Any, *, file: str | Path | None = None) -> Instrument:
             if not isinstance(raw, Mapping):
                 raise SpecError(file, "", "an instrument definition must be a mapping of keys")
+            if "direction" not in raw:
+                raise SpecError(
+                    file,
+                    "direction",
+                    "required key is missing: say which way is improvement, 'higher_is_better' "
+                    "(e.g. social support) or 'lower_is_better' (e.g. stigma, symptoms)",
+                )
             try:
                 return cls.model_validate(dict(raw))
             except ValidationError as exc:

@@ -137,6 +137,7 @@ def _render_quarto(
     formats: tuple[str, ...],
     params: Mapping[str, Any],
     progress: Progress,
+    metadata: Mapping[str, str] | None = None,
 ) -> list[Path]:
     env = dict(os.environ, PYTHONHASHSEED="0", QUARTO_PYTHON=sys.executable)
     show = progress is True or (progress is None and sys.stderr.isatty())
@@ -148,6 +149,8 @@ def _render_quarto(
             cmd = [quarto, "render", str(doc_path), "--to", fmt, "--output-dir", str(tmp)]
             for key, value in params.items():
                 cmd += ["-P", f"{key}:{_param_value(value)}"]
+            for key, text in (metadata or {}).items():
+                cmd += ["-M", f"{key}:{text}"]
             proc = subprocess.run(
                 cmd,
                 env=env,
@@ -174,6 +177,22 @@ def _render_quarto(
     return written
 
 
+def _study_title(path: Path, *, cwd: Path) -> str | None:
+    """The ``title`` of a study file (None when it cannot be read; the document reports that)."""
+    import yaml
+
+    if not path.is_absolute():
+        path = cwd / path
+    if path.is_dir():
+        path = path / "study.yaml"
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    title = loaded.get("title") if isinstance(loaded, dict) else None
+    return str(title) if title else None
+
+
 def render(
     document: str | os.PathLike[str],
     study: str | os.PathLike[str] | None = None,
@@ -192,6 +211,7 @@ def render(
         The ``.qmd`` file, e.g. ``analysis/reintegration.qmd``.
     study : path, optional
         A ``study.yaml``; passed to the document as its ``study`` parameter (made absolute).
+        A document whose front matter has no ``title`` takes the study file's ``title:``.
     output_dir : path
         Folder of the output, created if needed; the report is ``<document stem>.html``.
     formats : iterable of str
@@ -275,9 +295,21 @@ def render(
     doc = parse_qmd(doc_path)
     all_params = {**doc.params, **overrides}
     out_dir = Path(output_dir)
+    # a document without a title of its own takes the study's (`title:` of the study file)
+    metadata: dict[str, str] = {}
+    if "title" not in doc.front_matter and all_params.get("study"):
+        title = _study_title(Path(str(all_params["study"])), cwd=doc_path.parent)
+        if title:
+            metadata["title"] = title
     if use_quarto and quarto is not None:
         return _render_quarto(
-            quarto, doc_path, out_dir=out_dir, formats=fmts, params=all_params, progress=progress
+            quarto,
+            doc_path,
+            out_dir=out_dir,
+            formats=fmts,
+            params=all_params,
+            progress=progress,
+            metadata=metadata,
         )
 
     import stigma_analysis
@@ -286,6 +318,7 @@ def render(
 
     project_dir, project = find_project(doc_path)
     meta, execute = merge_options(doc.front_matter, project)
+    meta.update(metadata)
     execute_dir = (project.get("project") or {}).get("execute-dir", "file")
     cwd = project_dir if (execute_dir == "project" and project_dir is not None) else doc_path.parent
     callback = _progress_callback(progress, doc_path.name)

@@ -221,7 +221,8 @@ def stamp(
     files : iterable of paths
         More files to hash (added after the study's, duplicates dropped).
     seed : int, optional
-        The seed of the report's random steps.
+        The seed of the report's random steps; default the study file's ``seed:`` (when
+        ``study`` is a loaded study).
     root : path, optional
         Folder the file paths are shown relative to; default the study file's folder, else
         the files' common folder.
@@ -239,6 +240,9 @@ def stamp(
     Paths are shown relative to the study folder (files inside the installed package relative
     to its parent, anything else by name only), so the stamp never shows a user name.
     """
+    if seed is None:
+        spec_seed = getattr(getattr(study, "spec", None), "seed", None)
+        seed = spec_seed if isinstance(spec_seed, int) and not isinstance(spec_seed, bool) else None
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise TypeError(f"seed must be an int or None; got {type(seed).__name__}")
     spec: Path | None = None

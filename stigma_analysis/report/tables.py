@@ -13,9 +13,10 @@ Study-dependent choices are derived from the instrument definitions, never hard-
 
 - :func:`primary_scale` - the scale a report leads with (the first scale with cut-offs, else
   ``total``, else the first scale);
-- :func:`higher_is_better` - the direction of improvement (from the construct and the
-  instrument's ``response.high_means``);
-- :func:`plain_name`, :func:`short_name` - names for programme staff and for tables.
+- :func:`higher_is_better` - the direction of improvement (the instrument's required
+  ``direction``);
+- :func:`plain_name`, :func:`short_name` - names for programme staff and for tables, from the
+  instrument's ``name`` (and the ``ismi29`` -> ``ISMI-29`` pattern of shipped ids).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import re
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,8 +39,11 @@ if TYPE_CHECKING:
     from stigma_analysis.study import BoundInstrument, Study
 
 __all__ = [
+    "StudyModel",
     "alpha_by_wave",
     "captured_warnings",
+    "cfa_min_n",
+    "cfa_parameters",
     "cfa_table",
     "change_counts",
     "ci_column",
@@ -46,11 +51,13 @@ __all__ = [
     "cutoff_table",
     "disclose_blocks",
     "figure_label",
+    "fit_study_models",
     "format_p",
     "group_means",
     "higher_is_better",
     "instrument_table",
     "invariance_table",
+    "invariance_verdicts",
     "missing_table",
     "model_table",
     "numeric",
@@ -69,20 +76,6 @@ __all__ = [
     "without_counts",
 ]
 
-_NEGATIVE_WORDS = ("symptom", "distress", "lonel", "discriminat", "stigma", "rejection", "worse")
-_PLAIN_NAMES = (
-    ("anxiety", "Anxiety and depression symptoms"),
-    ("trauma", "Trauma symptoms"),
-    ("internalized stigma", "Self-stigma"),
-    ("hiv stigma", "HIV-related stigma"),
-    ("devaluation", "Perceived devaluation and discrimination"),
-    ("everyday discrimination", "Everyday discrimination"),
-    ("social support", "Social support"),
-    ("self-esteem", "Self-esteem"),
-    ("loneliness", "Loneliness"),
-    ("reintegration", "Reintegration"),
-)
-
 
 # ----------------------------------------------------------------------------- naming
 def primary_scale(instrument: Instrument) -> str:
@@ -96,35 +89,21 @@ def primary_scale(instrument: Instrument) -> str:
 
 
 def higher_is_better(instrument: Instrument) -> bool:
-    """Whether a higher score means the person is doing better.
-
-    Self-stigma and social-rejection constructs, and any instrument whose ``high_means`` speaks
-    of symptoms, distress, loneliness, discrimination or stigma, are "lower is better"; an
-    explicit "better" in ``high_means`` wins.
-    """
-    high = (instrument.response.high_means or "").lower()
-    if "better" in high:
-        return True
-    if any(w in high for w in _NEGATIVE_WORDS):
-        return False
-    return instrument.construct not in ("self_stigma", "social_rejection")
+    """Whether a higher score means the person is doing better (the instrument's ``direction``)."""
+    return instrument.direction == "higher_is_better"
 
 
 def short_name(instrument: Instrument) -> str:
-    """``ismi29`` → ``ISMI-29``; other ids with underscores as spaces (``reintegration index``)."""
+    """``ismi29`` -> ``ISMI-29``; other instruments by their ``name`` without its parentheses."""
     m = re.fullmatch(r"([a-z]+)(\d+)", instrument.id)
     if m:
         return f"{m.group(1).upper()}-{m.group(2)}"
-    return instrument.id.replace("_", " ")
+    return plain_name(instrument)
 
 
 def plain_name(instrument: Instrument) -> str:
-    """A plain-language name of what an instrument measures (for programme staff)."""
-    name = instrument.name.lower()
-    for key, plain in _PLAIN_NAMES:
-        if key in name:
-            return plain
-    return re.sub(r"\s*\(.*?\)\s*", " ", instrument.name).strip()
+    """The instrument's ``name`` without parenthetical remarks (``"Reintegration index"``)."""
+    return re.sub(r"\s*\(.*?\)\s*", " ", instrument.name).strip() or instrument.id
 
 
 def scale_label(scale: str) -> str:
@@ -304,22 +283,76 @@ def sample_table(
     return pd.concat(blocks, ignore_index=True)
 
 
+BLANK = "blank (no answer)"
+"""The reason of an item answer left empty (no missing-value code)."""
+
+
+def _blank_answers(study: Study) -> pd.DataFrame:
+    """Empty item answers without a missing code: ``instrument, wave, reason, code, n_cells,
+    n_respondents`` (as :meth:`Study.missing_by_reason`).
+
+    A column absent from a wave's file (every answer empty at that wave) is not counted: the
+    item was not asked there.
+    """
+    data = study.data
+    coded = study.missing
+    position = pd.Series(
+        np.arange(len(data)), index=pd.MultiIndex.from_arrays([data["_file"], data["_row"]])
+    )
+    rows = []
+    for b in study.instruments:
+        cols = [c for c in dict.fromkeys(b.columns.values()) if c in data.columns]
+        if not cols:
+            continue
+        empty = data[cols].isna().to_numpy()
+        mine = coded[coded["column"].isin(cols)]
+        if len(mine):
+            at = position.reindex(pd.MultiIndex.from_arrays([mine["file"], mine["row"]])).to_numpy()
+            ok = ~pd.isna(at)
+            col_at = pd.Index(cols).get_indexer(pd.Index(mine["column"]))
+            empty[at[ok].astype(np.int64), col_at[ok]] = False
+        for w in study.waves:
+            in_wave = (data[study.wave] == w).to_numpy()
+            block = empty[in_wave]
+            asked = ~data.loc[in_wave, cols].isna().all(axis=0).to_numpy()
+            block = block[:, asked]
+            n_cells = int(block.sum())
+            if n_cells:
+                rows.append(
+                    {
+                        "instrument": b.name,
+                        "wave": int(w),
+                        "reason": BLANK,
+                        "code": np.nan,
+                        "n_cells": n_cells,
+                        "n_respondents": int(block.any(axis=1).sum()),
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["instrument", "wave", "reason", "code", "n_cells", "n_respondents"]
+    )
+
+
 def missing_table(study: Study) -> pd.DataFrame:
-    """Missing answers by instrument and reason (rows) and wave (columns).
+    """Missing item answers by instrument and reason (rows) and wave (columns).
+
+    Coded answers (refused, don't know, ...) by their reason, and answers left empty as
+    ``"blank (no answer)"``.
 
     Returns
     -------
     pandas.DataFrame
         Index ``instrument, reason``; per wave two integer columns ``wave w: answers`` (missing
         item answers) and ``wave w: respondents`` (respondents with at least one). Empty when
-        the data have no coded missing values.
+        no item answer is missing.
     """
     m = study.missing_by_reason()
-    if m.empty:
+    m = m[m["instrument"] != "(other)"] if not m.empty else m
+    blanks = _blank_answers(study)
+    parts = [x for x in (m, blanks) if not x.empty]
+    if not parts:
         return pd.DataFrame()
-    m = m[m["instrument"] != "(other)"]
-    if m.empty:
-        return pd.DataFrame()
+    m = pd.concat(parts, ignore_index=True)
     names = {b.name: short_name(b.instrument) for b in study.instruments}
     m = m.assign(instrument=m["instrument"].map(names).fillna(m["instrument"]))
     g = m.groupby(["instrument", "reason", "wave"], sort=True)[["n_cells", "n_respondents"]].sum()
@@ -348,6 +381,8 @@ def reliability_table(
 ) -> pd.DataFrame:
     """:func:`~stigma_analysis.reliability.reliability` of every instrument at one wave, stacked.
 
+    ``seed`` (bootstrap intervals) defaults to the study file's ``seed:``.
+
     Returns
     -------
     pandas.DataFrame
@@ -357,6 +392,7 @@ def reliability_table(
     from stigma_analysis.reliability import reliability_table as reliability_of
 
     wave = study.waves[0] if wave is None else wave
+    seed = int(study.spec.seed) if seed is None else seed
     data = _wave_data(study, wave)
     rows = []
     for b in study.instruments:
@@ -472,15 +508,38 @@ def change_counts(classified: pd.DataFrame, *, site: str | None, arm: str | None
 
 
 # ----------------------------------------------------------------------------- structure
+CFA_MIN_N = 100
+"""Smallest number of complete cases for a CFA (and per group of an invariance test)."""
+CFA_CASES_PER_PARAMETER = 5
+"""Complete cases needed per free parameter of a CFA (Bentler & Chou 1987: at least 5:1)."""
+
+
+def cfa_parameters(n_items: int, n_factors: int) -> int:
+    """Free parameters of a CFA with one factor per subscale (simple structure, marker items).
+
+    ``n_items - n_factors`` loadings, ``n_items`` residual variances, ``n_factors`` factor
+    variances and ``n_factors (n_factors - 1) / 2`` factor covariances: ``2 k + f (f - 1) / 2``.
+    """
+    return 2 * n_items + n_factors * (n_factors - 1) // 2
+
+
+def cfa_min_n(n_items: int, n_factors: int) -> int:
+    """The complete cases a CFA needs here: ``max(100, 5 x free parameters)``."""
+    return max(CFA_MIN_N, CFA_CASES_PER_PARAMETER * cfa_parameters(n_items, n_factors))
+
+
 def cfa_table(study: Study, *, wave: Any = None) -> tuple[pd.DataFrame, list[str]]:
     """CFA (ML) of every instrument with subscales, one factor per subscale, at one wave.
+
+    An instrument is fitted only with at least :func:`cfa_min_n` complete cases (100, and 5 per
+    free parameter); otherwise a note says how many it had and needed.
 
     Returns
     -------
     (pandas.DataFrame, list of str)
         Columns ``instrument, factors, n, chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low,
-        rmsea_ci_high, srmr, converged``; and the problems reported by the fits (prefixed with
-        the instrument).
+        rmsea_ci_high, srmr, converged, improper``; and the notes (too few cases, problems
+        reported by the fits), prefixed with the instrument.
     """
     from stigma_analysis.structure import cfa, default_model
 
@@ -491,32 +550,69 @@ def cfa_table(study: Study, *, wave: Any = None) -> tuple[pd.DataFrame, list[str
         subs = b.instrument.subscales()
         if not subs:
             continue
-        fit = cfa(data, default_model(b.instrument, b.columns), warn=False)
-        row = {"instrument": short_name(b.instrument), "factors": len(subs), "n": fit.n_obs[0]}
+        name = short_name(b.instrument)
+        items = [b.columns[str(i)] for s in subs for i in b.instrument.scale_items(s)]
+        items = list(dict.fromkeys(items))
+        n_complete = int(data[items].notna().all(axis=1).sum())
+        need = cfa_min_n(len(items), len(subs))
+        if n_complete < need:
+            notes.append(
+                f"{name}: not fitted: {_few_cases(n_complete, study)} complete cases, "
+                f"{need} needed ({len(subs)} factors, {cfa_parameters(len(items), len(subs))} "
+                f"free parameters; at least {CFA_MIN_N} and {CFA_CASES_PER_PARAMETER} per parameter)"
+            )
+            continue
+        part, safe = _safe_items(data, b)
+        fit = cfa(part, default_model(b.instrument, safe), warn=False)
+        row = {"instrument": name, "factors": len(subs), "n": fit.n_obs[0]}
         row.update({k: fit.fit.get(k, np.nan) for k in _FIT})
         row["converged"] = bool(fit.converged)
+        row["improper"] = bool(fit.improper)
         rows.append(row)
-        notes += [f"{short_name(b.instrument)}: {without_counts(p)}" for p in fit.problems]
-    cols = ["instrument", "factors", "n", *_FIT, "converged"]
+        notes += [f"{name}: {without_counts(p)}" for p in fit.problems]
+    cols = ["instrument", "factors", "n", *_FIT, "converged", "improper"]
     return pd.DataFrame(rows, columns=cols), notes
+
+
+def _safe_items(
+    data: pd.DataFrame, b: BoundInstrument, keep: Sequence[str] = ()
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The instrument's item columns (and ``keep``) under names a model syntax accepts.
+
+    Exports name columns ``group/question`` (KoboToolbox) or with spaces; a factor model's
+    syntax only takes identifiers, so the items are fitted as ``item_1``, ``item_2``, ...
+    """
+    safe = {item: f"item_{k}" for k, item in enumerate(b.columns, start=1)}
+    renamed = {b.columns[item]: name for item, name in safe.items()}
+    part = data[[*dict.fromkeys(b.columns.values()), *keep]].rename(columns=renamed)
+    return part, safe
+
+
+def _few_cases(n: int, study: Study) -> str:
+    """A count for a note: the number, or ``fewer than <min_cell>``."""
+    m = int(study.spec.privacy.min_cell)
+    return str(n) if n >= m or n == 0 else f"fewer than {m}"
 
 
 _FIT = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr")
 
 
 def invariance_table(
-    study: Study, *, group: str, wave: Any = None, min_group_n: int = 50
+    study: Study, *, group: str, wave: Any = None, min_group_n: int = CFA_MIN_N
 ) -> tuple[pd.DataFrame, list[str]]:
     """Configural, metric and scalar invariance of every instrument with subscales across ``group``.
 
     Groups with fewer than ``min_group_n`` complete cases on an instrument's items are left out
-    of its comparison (a multi-group CFA cannot be estimated on a handful of people).
+    of its comparison, and so are groups with fewer than 5 complete cases per free parameter of
+    their part of the model (:func:`cfa_parameters` plus one intercept per item): a
+    multi-group CFA on fewer people gives unstable estimates and fit indices.
 
     Returns
     -------
     (pandas.DataFrame, list of str)
         Columns ``instrument, level, chisq, df, cfi, rmsea, srmr, delta_chisq, delta_df,
-        delta_p, delta_cfi, delta_rmsea, converged``, and notes (left-out groups, problems).
+        delta_p, delta_cfi, delta_rmsea, converged, improper``, and notes (left-out groups,
+        problems).
     """
     from stigma_analysis.structure import default_model, invariance
 
@@ -527,26 +623,31 @@ def invariance_table(
     for b in study.instruments:
         if not b.instrument.subscales():
             continue
-        cols = list(b.columns.values())
+        cols = list(dict.fromkeys(b.columns.values()))
+        n_factors = len(b.instrument.subscales())
+        # per group: the factor model plus one intercept per item (the models have mean structure)
+        per_group = cfa_parameters(len(cols), n_factors) + len(cols)
+        need = max(min_group_n, CFA_CASES_PER_PARAMETER * per_group)
         complete = data.dropna(subset=[*cols, group])
         sizes = complete[group].value_counts()
-        keep = sizes[sizes >= max(min_group_n, len(cols) + 1)].index
+        keep = sizes[sizes >= need].index
         left_out = [labels.get(g, g) for g in sizes.index if g not in set(keep)]
         name = short_name(b.instrument)
         if left_out:
             notes.append(
-                f"{name}: {len(left_out)} {group} group(s) with fewer than "
-                f"{max(min_group_n, len(cols) + 1)} complete cases left out "
-                f"({', '.join(sorted(map(str, left_out)))})"
+                f"{name}: {len(left_out)} {group} group(s) with fewer than {need} complete cases "
+                f"({per_group} free parameters per group, {CFA_CASES_PER_PARAMETER} cases each) "
+                f"left out ({', '.join(sorted(map(str, left_out)))})"
             )
         if len(keep) < 2:
             notes.append(f"{name}: fewer than two {group} groups large enough; not tested")
             continue
         part = complete[complete[group].isin(keep)]
+        part, safe = _safe_items(part, b, keep=[group])
         with captured_warnings() as found:
             inv = invariance(
                 part,
-                default_model(b.instrument, b.columns),
+                default_model(b.instrument, safe),
                 group=group,
                 levels=("configural", "metric", "scalar"),
             )
@@ -555,9 +656,45 @@ def invariance_table(
         rows.append(inv)
     out_cols = ["instrument", "level", "chisq", "df", "cfi", "rmsea", "srmr"]
     out_cols += ["delta_chisq", "delta_df", "delta_p", "delta_cfi", "delta_rmsea", "converged"]
+    out_cols += ["improper"]
     if not rows:
         return pd.DataFrame(columns=out_cols), notes
     return pd.concat(rows, ignore_index=True)[out_cols], notes
+
+
+def invariance_verdicts(inv: pd.DataFrame, *, max_cfi_drop: float = 0.01) -> list[str]:
+    """One sentence per instrument of an :func:`invariance_table`: what the fits support.
+
+    An improper or unconverged fit at any level means invariance cannot be judged; a configural
+    CFI below 0.90 means the later steps are not evidence; otherwise the first level whose CFI
+    drops by more than ``max_cfi_drop`` (Chen 2007) is not supported, or scalar invariance holds.
+    """
+    out = []
+    for name, part in inv.groupby("instrument", sort=False):
+        bad = ~part["converged"].fillna(False).astype(bool)
+        if "improper" in part.columns:
+            bad |= part["improper"].fillna(True).astype(bool)
+        configural = part.loc[part["level"] == "configural", "cfi"]
+        drops = part["delta_cfi"].dropna()
+        if bad.any():
+            levels = ", ".join(map(str, part.loc[bad, "level"]))
+            out.append(
+                f"{name}: the {levels} model has an improper or unconverged solution, so "
+                "invariance cannot be judged from these fits"
+            )
+        elif len(configural) and configural.iloc[0] < 0.90:
+            out.append(
+                f"{name}: the configural model already fits poorly (CFI {configural.iloc[0]:.3f}), "
+                "so the later steps cannot be read as evidence of invariance"
+            )
+        elif drops.ge(-max_cfi_drop).all():
+            out.append(f"{name}: scalar invariance holds by this rule")
+        else:
+            first = part.loc[part["delta_cfi"] < -max_cfi_drop, "level"].iloc[0]
+            out.append(
+                f"{name}: {first} invariance is not supported (ΔCFI below -{max_cfi_drop:g})"
+            )
+    return out
 
 
 # ----------------------------------------------------------------------------- scores
@@ -706,29 +843,41 @@ def _code(text: str) -> Any:
     return f
 
 
-def model_table(result: Any, *, data: pd.DataFrame, study: Study | None = None) -> pd.DataFrame:
-    """A model's coefficients with readable terms and the respondents behind each factor level.
+def model_table(
+    result: Any, *, data: pd.DataFrame, study: Study | None = None, id: str | None = None
+) -> pd.DataFrame:
+    """A model's coefficients with readable terms and the people behind each factor level.
 
     Parameters
     ----------
     result : ModelResult
-        From :func:`~stigma_analysis.models.fit_model` / ``fit_models``.
+        From :func:`~stigma_analysis.models.fit_model` / :func:`fit_study_models`.
     data : pandas.DataFrame
-        The data the model was fitted on (to count the rows of each factor level).
+        The rows the model was fitted on (to count the people of each factor level).
     study : Study, optional
-        For value labels of coded factor levels.
+        For value labels of coded factor levels, and its id column.
+    id : str, optional
+        The respondent id column (default: the study's). Counts are of distinct respondents:
+        three waves of two people are 2, not 6, so the gate hides a 2-person level.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``term`` (``site: Siem Reap`` for ``C(site)[T.2.0]``), ``n`` (rows in the model
-        for the level of a factor term; the model's n otherwise), ``estimate, se, ci_low,
-        ci_high, p``, and for binomial models ``odds_ratio, odds_ratio_ci_low,
-        odds_ratio_ci_high``. A statistic of a level with fewer than ``min_cell`` rows is
-        hidden by the disclosure gate.
+        Columns ``term`` (``site: Siem Reap`` for ``C(site)[T.2.0]``), ``n`` (distinct
+        respondents in the model with that level of a factor term; all respondents in the model
+        otherwise), ``estimate, se, ci_low, ci_high, p``, and for binomial models
+        ``odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high``. A statistic of a level with
+        fewer than ``min_cell`` people is hidden by the disclosure gate.
     """
     coef = result.coefficients
-    n_model = int(result.summary["n"].iloc[0])
+    id_col = id if id is not None else (study.id if study is not None else None)
+
+    def people(rows: pd.DataFrame) -> int:
+        if id_col is not None and id_col in rows.columns:
+            return int(rows[id_col].nunique())
+        return len(rows)
+
+    n_model = people(data) if len(data) else int(result.summary["n"].iloc[0])
     terms, ns = [], []
     for term in coef["term"]:
         m = _FACTOR.match(str(term))
@@ -737,7 +886,11 @@ def model_table(result: Any, *, data: pd.DataFrame, study: Study | None = None) 
             labels = study.value_labels(col) if study is not None else {}
             terms.append(f"{col}: {labels.get(level, m.group(2))}")
             if col in data.columns:
-                ns.append(int((data[col] == level).sum()))
+                values = data[col]
+                hit = values == level
+                if not hit.any():
+                    hit = values.astype(str) == m.group(2)
+                ns.append(people(data[hit.to_numpy()]))
             else:
                 ns.append(n_model)
         else:
@@ -749,6 +902,118 @@ def model_table(result: Any, *, data: pd.DataFrame, study: Study | None = None) 
         cols += ["odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high"]
     for c in cols:
         out[c] = coef[c].to_numpy(float)
+    return out
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def _model_columns(formula: str, columns: Sequence[str]) -> list[str]:
+    """The data columns a formula names (its identifiers that are columns)."""
+    names = set(_NAME.findall(formula))
+    return [c for c in columns if c in names]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudyModel:
+    """A model of the study file, fitted on its declared waves.
+
+    Attributes
+    ----------
+    name, family : str
+    result : ModelResult
+    data : pandas.DataFrame
+        The rows the model used (declared waves, complete on its columns).
+    waves : list of int
+        The waves it used.
+    n_rows, n_people : int
+        Rows and distinct respondents in the model.
+    errors : str
+        How the standard errors treat repeated respondents, in words.
+    options : dict
+        The options passed to :func:`~stigma_analysis.models.fit_model` (``groups``,
+        ``re_formula``, ``cluster``), to refit the same model (e.g. after imputation).
+    """
+
+    name: str
+    family: str
+    result: Any
+    data: pd.DataFrame
+    waves: list[int]
+    n_rows: int
+    n_people: int
+    errors: str
+    options: dict[str, Any]
+
+
+def fit_study_models(study: Study, scores: pd.DataFrame | None = None) -> dict[str, StudyModel]:
+    """Fit every model of the study file on its declared waves, with honest standard errors.
+
+    A model uses the rows of its ``waves`` (default every wave). When those rows hold some
+    respondents more than once, a ``gaussian`` or ``binomial`` model gets standard errors
+    clustered by respondent (CR1, as ``sandwich::vcovCL`` / Stata's ``vce(cluster id)``) unless
+    the study file names another ``cluster``; ``mixed`` and ``gee`` models account for them by
+    their ``groups``. An ``ordinal`` model over repeated respondents is refused (no clustered
+    errors for it here): declare one wave.
+
+    Returns
+    -------
+    dict of str to StudyModel
+        In the order of the study file.
+
+    Raises
+    ------
+    SpecError
+        An ordinal model whose waves hold repeated respondents.
+    """
+    from stigma_analysis.errors import SpecError
+    from stigma_analysis.models import fit_model
+    from stigma_analysis.scoring import score
+
+    scores = score(study) if scores is None else scores
+    out: dict[str, StudyModel] = {}
+    for i, m in enumerate(study.spec.models):
+        waves = list(m.waves) if m.waves else list(study.waves)
+        part = scores[scores[study.wave].isin(waves)]
+        extra = [c for c in (m.groups, m.cluster) if c]
+        cols = list(dict.fromkeys([*_model_columns(m.formula, list(part.columns)), *extra]))
+        used = part.dropna(subset=cols)
+        repeated = bool(used[study.id].duplicated().any())
+        kwargs: dict[str, Any] = {"groups": m.groups, "re_formula": m.re_formula}
+        if m.family in ("mixed", "gee"):
+            how = (
+                f"random intercept per {m.groups}"
+                if m.family == "mixed"
+                else f"GEE with robust standard errors clustered by {m.groups}"
+            )
+        elif m.cluster:
+            kwargs["cluster"] = m.cluster
+            how = f"standard errors clustered by {m.cluster}"
+        elif repeated:
+            if m.family == "ordinal":
+                raise SpecError(
+                    study.path,
+                    f"models[{i}].waves",
+                    f"the ordinal model {m.name!r} would use some respondents more than once "
+                    "(several waves) and cannot account for it; declare one wave, e.g. waves: [1]",
+                )
+            kwargs["cluster"] = study.id
+            how = f"standard errors clustered by respondent ({study.id}): people answer at several waves"
+        else:
+            how = "one row per respondent"
+        options = {k: v for k, v in kwargs.items() if v}
+        result = fit_model(part, m.formula, family=m.family, **options)
+        out[m.name] = StudyModel(
+            name=m.name,
+            family=m.family,
+            result=result,
+            data=used,
+            waves=waves,
+            n_rows=len(used),
+            n_people=int(used[study.id].nunique()),
+            errors=how,
+            options=options,
+        )
     return out
 
 
@@ -776,7 +1041,9 @@ def instrument_table(study: Study) -> pd.DataFrame:
         rows.append(
             {
                 "name": b.name,
-                "instrument": f"{short_name(ins)}: {ins.name}",
+                "instrument": ins.name
+                if short_name(ins) == plain_name(ins)
+                else f"{short_name(ins)}: {ins.name}",
                 "status": ins.status,
                 "items": len(ins.items),
                 "response": f"{ins.response.min:g}-{ins.response.max:g}",

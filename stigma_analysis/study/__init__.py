@@ -6,7 +6,7 @@ Public API
 - :class:`Study` - the combined long table, codebooks and instruments of one study.
 - :func:`validate` - every data problem at once, as a table (``PROBLEM_COLUMNS``).
 - the specification models :class:`StudySpec`, :class:`DataFile`, :class:`InstrumentUse`,
-  :class:`ModelSpec`, :class:`PrivacySpec`.
+  :class:`ModelSpec`, :class:`PrivacySpec`, :class:`DesignSpec`.
 
 Private modules: ``_model`` (specification and loading), ``_validate`` (data problems),
 ``_problems`` (the problem-table schema, shared by both).
@@ -17,6 +17,7 @@ from __future__ import annotations
 from stigma_analysis.study._model import (
     BoundInstrument,
     DataFile,
+    DesignSpec,
     InstrumentUse,
     ModelSpec,
     PrivacySpec,
@@ -32,6 +33,7 @@ __all__ = [
     "PROBLEM_COLUMNS",
     "BoundInstrument",
     "DataFile",
+    "DesignSpec",
     "InstrumentUse",
     "ModelSpec",
     "PrivacySpec",

@@ -80,7 +80,7 @@ class InstrumentUse(_Strict):
 
 
 class ModelSpec(_Strict):
-    """A model the reports fit (see :func:`stigma_analysis.models.fit_models`)."""
+    """A model the reports fit (see :func:`stigma_analysis.report.tables.fit_study_models`)."""
 
     name: str
     formula: str
@@ -88,6 +88,17 @@ class ModelSpec(_Strict):
     groups: str | None = None
     re_formula: str | None = None
     cluster: str | None = None
+    waves: list[int] | None = None
+    """The waves whose rows the model uses (``[1]``: a baseline model); default every wave."""
+
+    @field_validator("waves")
+    @classmethod
+    def _some_waves(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and not v:
+            raise ValueError("list at least one wave, or leave the key out for every wave")
+        if v is not None and len(set(v)) != len(v):
+            raise ValueError("a wave is listed twice")
+        return v
 
     @model_validator(mode="after")
     def _groups_needed(self) -> ModelSpec:
@@ -113,6 +124,35 @@ class PrivacySpec(_Strict):
     """Columns that look personal but may stay (e.g. a coarse district code)."""
 
 
+class DesignSpec(_Strict):
+    """The study design: which column is the arm, which arm is the comparison, and the sites.
+
+    Every column named here is also a grouping column (added to ``groups``).
+    """
+
+    arm: str | None = None
+    """The column of the programme / comparison arm (any name: ``arm``, ``programme``, ...)."""
+    reference_arm: str | int | float | None = None
+    """The comparison arm: a value (code) of the arm column, or its value label."""
+    site: str | None = None
+    """The column of the sites (or clusters) results are broken down by."""
+    cluster: str | None = None
+    """The column of the clusters of a cluster design (used as the site when ``site`` is absent)."""
+    weights: str | None = None
+    """A survey-weight column (the same as the top-level ``weights``)."""
+
+    @model_validator(mode="after")
+    def _arm_and_reference(self) -> DesignSpec:
+        if self.arm is not None and self.reference_arm is None:
+            raise ValueError(
+                "reference_arm: name the comparison arm (a value of the arm column), "
+                f"e.g. reference_arm: 2 for {self.arm!r}"
+            )
+        if self.reference_arm is not None and self.arm is None:
+            raise ValueError("reference_arm is given without arm (the arm column)")
+        return self
+
+
 class StudySpec(_Strict):
     """The parsed study file (FORMATS.md)."""
 
@@ -128,6 +168,30 @@ class StudySpec(_Strict):
     models: list[ModelSpec] = Field(default_factory=list)
     privacy: PrivacySpec = Field(default_factory=PrivacySpec)
     seed: int = 20240601
+    design: DesignSpec = Field(default_factory=DesignSpec)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _design_columns_are_groups(cls, raw: Any) -> Any:
+        """The design's columns join ``groups`` (scores and tables carry them); its weights are
+        the study's weights."""
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("design"), Mapping):
+            return raw
+        design = raw["design"]
+        out = dict(raw)
+        groups = out.get("groups") or []
+        if isinstance(groups, list):
+            extra = [design.get(k) for k in ("site", "cluster", "arm")]
+            extra = [c for c in extra if isinstance(c, str) and c not in groups]
+            out["groups"] = [*groups, *extra]
+        w = design.get("weights")
+        if w is not None:
+            if out.get("weights") not in (None, w):
+                raise ValueError(
+                    f"design.weights ({w!r}) and weights ({out['weights']!r}) differ; give one"
+                )
+            out["weights"] = w
+        return out
 
     @field_validator("data", mode="before")
     @classmethod
@@ -243,6 +307,28 @@ class Study:
     @property
     def waves(self) -> list[int]:
         return sorted(int(w) for w in self.data[self.spec.wave].dropna().unique())
+
+    @property
+    def arm(self) -> str | None:
+        """The arm column of the design (``design.arm``), or None: never guessed from names."""
+        return self.spec.design.arm
+
+    @property
+    def site(self) -> str | None:
+        """The site column of the design (``design.site``, else ``design.cluster``), or None."""
+        return self.spec.design.site or self.spec.design.cluster
+
+    @property
+    def reference_arm(self) -> Any:
+        """The comparison arm as a value of the arm column (``design.reference_arm``), or None."""
+        if self.arm is None:
+            return None
+        return _arm_value(self, self.spec.design.reference_arm)
+
+    @property
+    def groups(self) -> list[str]:
+        """The grouping columns: ``groups`` and the design's columns."""
+        return list(self.spec.groups)
 
     @property
     def files(self) -> list[Path]:
@@ -406,6 +492,19 @@ def load_study(path: str | Path) -> Study:
         path = path / "study.yaml"
     spec = _read_spec(path)
     folder = path.parent
+    for part in ("arm", "site", "cluster", "weights"):
+        if getattr(spec.design, part) in (spec.id, spec.wave):
+            raise SpecError(
+                path, f"design.{part}", f"{getattr(spec.design, part)!r} is the id or wave column"
+            )
+    for j, g in enumerate(spec.groups):
+        if g == spec.id:
+            raise SpecError(
+                path,
+                f"groups[{j}]",
+                f"{g!r} is the id column; groups are design columns such as site or arm "
+                "(a respondent is not a group)",
+            )
 
     bound: list[BoundInstrument] = []
     for i, use in enumerate(spec.instruments):
@@ -626,6 +725,14 @@ def load_study(path: str | Path) -> Study:
         key = load_key(key_file=(folder / spec.privacy.key_file) if spec.privacy.key_file else None)
         data = pseudonymize(data, col, key)
 
+    for part in ("arm", "site", "cluster", "weights"):
+        col = getattr(spec.design, part)
+        if col is not None and col not in data.columns:
+            raise SpecError(
+                path,
+                f"design.{part}",
+                f"{col!r} is not a column of the data (columns: {_few(data.columns)})",
+            )
     for key_name, cols in (
         ("groups", spec.groups),
         ("privacy.quasi_identifiers", spec.privacy.quasi_identifiers),
@@ -639,8 +746,17 @@ def load_study(path: str | Path) -> Study:
                 )
     if spec.weights and spec.weights not in data.columns:
         raise SpecError(path, "weights", f"{spec.weights!r} is not a column of the data")
+    waves = {int(w) for w in data[spec.wave].dropna().unique()}
+    for i, m in enumerate(spec.models):
+        absent = [w for w in m.waves or () if w not in waves]
+        if absent:
+            raise SpecError(
+                path,
+                f"models[{i}].waves",
+                f"wave {absent[0]} is not in the data (waves: {sorted(waves)})",
+            )
 
-    return Study(
+    study = Study(
         spec=spec,
         path=path.resolve(),
         data=data,
@@ -649,6 +765,38 @@ def load_study(path: str | Path) -> Study:
         missing=missing,
         raw_problems=pd.DataFrame(problems, columns=PROBLEM_COLUMNS),
     )
+    if spec.design.arm is not None:
+        try:
+            _arm_value(study, spec.design.reference_arm)
+        except ValueError as exc:
+            raise SpecError(path, "design.reference_arm", str(exc)) from None
+    return study
+
+
+def _arm_value(study: Study, given: Any) -> Any:
+    """The value of the arm column that ``given`` names (the value itself, or its label)."""
+    arm = study.spec.design.arm
+    if arm is None:
+        return None
+    values = sorted(pd.unique(study.data[arm].dropna()), key=lambda v: (isinstance(v, str), v))
+    for v in values:
+        if (
+            v == given
+            or str(v) == str(given)
+            or (_is_numeric(v) and _as_code(given) == _as_code(v))
+        ):
+            return v.item() if isinstance(v, np.generic) else v
+    labels = study.value_labels(arm)
+    for code, label in labels.items():
+        names = {str(label).strip().lower(), str(label).split(" / ", 1)[0].strip().lower()}
+        if str(given).strip().lower() in names:
+            for v in values:
+                if _as_code(v) == _as_code(code):
+                    return v.item() if isinstance(v, np.generic) else v
+    shown = ", ".join(
+        f"{v}" + (f" ({labels.get(v, labels.get(_as_code(v)))})" if labels else "") for v in values
+    )
+    raise ValueError(f"{given!r} is not a value of the arm column {arm!r} (values: {shown})")
 
 
 def _id_text(ids: pd.Series) -> pd.Series:

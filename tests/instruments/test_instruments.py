@@ -85,6 +85,7 @@ def _tiny(**over: object) -> Instrument:
     raw = {
         "id": "tiny",
         "name": "Tiny",
+        "direction": "lower_is_better",
         "response": {"min": 1, "max": 4},
         "items": [1, 2, 3, 4],
         "reverse": [2],
@@ -134,6 +135,7 @@ def test_invalid_definitions_name_the_key(over: dict, key: str, match: str, tmp_
     raw = {
         "id": "tiny",
         "name": "Tiny",
+        "direction": "lower_is_better",
         "response": {"min": 1, "max": 4},
         "items": [1, 2, 3, 4],
         "scales": {"total": "all"},

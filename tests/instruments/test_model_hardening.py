@@ -19,6 +19,7 @@ from stigma_analysis.study import load_study
 BASE = """\
 id: tiny
 name: Tiny
+direction: lower_is_better
 response: {min: 1, max: 4}
 items: [1, 2, 3, 4]
 """
@@ -34,6 +35,7 @@ def _raw(**over: object) -> dict:
     raw: dict = {
         "id": "tiny",
         "name": "Tiny",
+        "direction": "lower_is_better",
         "response": {"min": 1, "max": 4},
         "items": [1, 2, 3, 4],
         "scales": {"total": "all", "a": [1, 2]},
@@ -59,20 +61,20 @@ def _error(tmp_path: Path, **over: object) -> SpecError:
         (
             BASE + "reverse: [1]\nreverse: []\n",
             "reverse",
-            "key 'reverse' appears twice (lines 5 and 6)",
+            "key 'reverse' appears twice (lines 6 and 7)",
         ),
         (
             BASE + "scales:\n  a: [1, 2]\n  a: [3, 4]\n",
             "scales.a",
-            "key 'a' appears twice (lines 6 and 7)",
+            "key 'a' appears twice (lines 7 and 8)",
         ),
         (
             BASE + "cutoffs:\n  total:\n    - {label: lo, from: 1, label: hi}\n",
             "cutoffs.total[0].label",
-            "key 'label' appears twice (lines 7 and 7)",
+            "key 'label' appears twice (lines 8 and 8)",
         ),
         (
-            "id: tiny\nname: Tiny\nresponse:\n  min: 1\n  max: 4\n  labels: {1: a, 1: b}\n",
+            "id: tiny\nname: Tiny\nresponse:\n  min: 1\n  max: 4\n  labels: {1: a, 1: b}\ndirection: lower_is_better\n",
             "response.labels.1",
             "key 1 appears twice (lines 6 and 6)",
         ),

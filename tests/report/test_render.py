@@ -338,3 +338,17 @@ def test_headless_browser_screenshot(rendered: Path, tmp_path: Path) -> None:
         # the sidebar (TOC) and the main column both have ink
         assert gray.crop((0, 0, 400, 400)).getextrema()[0] < 128
         assert gray.crop((400, 0, 1400, 400)).getextrema()[0] < 128
+
+
+def test_an_untitled_document_takes_the_study_title(tmp_path: Path) -> None:
+    study_file = tmp_path / "study.yaml"
+    study_file.write_text("title: Household survey of Poipet\n", encoding="utf-8")
+    doc = tmp_path / "untitled.qmd"
+    doc.write_text(
+        '---\nsubtitle: "Research report"\nparams:\n  study: null\n---\n\n'
+        "```{python}\n#| label: parameters\n#| tags: [parameters]\nstudy = None\n```\n\nText.\n",
+        encoding="utf-8",
+    )
+    (path,) = render(doc, study_file, output_dir=tmp_path / "out", engine="builtin", progress=False)
+    html = path.read_text(encoding="utf-8")
+    assert '<h1 class="title">Household survey of Poipet</h1>' in html

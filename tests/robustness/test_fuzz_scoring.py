@@ -39,6 +39,7 @@ def instrument_and_data(draw: st.DrawFn) -> tuple[Instrument, pd.DataFrame, dict
         "id": "fuzz",
         "name": "Fuzz",
         "status": draw(st.sampled_from(["validated", "provisional"])),
+        "direction": "lower_is_better",
         "response": {"min": lo, "max": hi},
         "items": items,
         "reverse": reverse,

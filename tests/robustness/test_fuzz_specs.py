@@ -70,6 +70,7 @@ BASE_STUDY = {
 BASE_INSTRUMENT = {
     "id": "x",
     "name": "X",
+    "direction": "lower_is_better",
     "response": {"min": 1, "max": 4},
     "items": [1, 2, 3],
     "reverse": [2],

@@ -224,6 +224,7 @@ def test_user_instrument_file_relative_to_study(tmp_path: Path) -> None:
                 "id": "mine",
                 "name": "Local two-item scale",
                 "status": "validated",
+                "direction": "lower_is_better",
                 "response": {"min": 1, "max": 3},
                 "items": ["a", "b"],
                 "reverse": ["b"],
