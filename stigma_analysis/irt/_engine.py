@@ -368,3 +368,13 @@ class Engine:
             hess[:, i] = (gp - gm) / (2 * h)
         self.set_x(x0)
         return -(hess + hess.T) / 2
+
+
+def quadrature(quadpts: int, theta_lim: tuple[float, float]) -> FloatArray:
+    """Equally spaced quadrature points on ``theta_lim`` (mirt's default grid for one factor)."""
+    if quadpts < 5:
+        raise ValueError(f"quadpts must be at least 5, got {quadpts}")
+    lo, hi = theta_lim
+    if not lo < hi:
+        raise ValueError(f"theta_lim must be (low, high) with low < high, got {theta_lim}")
+    return np.linspace(lo, hi, quadpts)

@@ -13,7 +13,7 @@ import pandas as pd
 from stigma_analysis.instruments import Instrument
 
 from ._data import Coded, code_items, collapse, item_frame
-from ._engine import Engine, GroupData, Layout, grm_info, grm_probs, single_thread
+from ._engine import Engine, GroupData, Layout, grm_info, grm_probs, quadrature, single_thread
 from ._warnings import IRTNonConvergenceWarning
 
 __all__ = ["IRTResult", "irt", "start_values"]
@@ -37,15 +37,6 @@ def start_values(codes: np.ndarray, ncat: np.ndarray) -> FloatArray:
         out[o + 1 : o + k] = d
         o += k
     return out
-
-
-def quadrature(quadpts: int, theta_lim: tuple[float, float]) -> FloatArray:
-    if quadpts < 5:
-        raise ValueError(f"quadpts must be at least 5, got {quadpts}")
-    lo, hi = theta_lim
-    if not lo < hi:
-        raise ValueError(f"theta_lim must be (low, high) with low < high, got {theta_lim}")
-    return np.linspace(lo, hi, quadpts)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

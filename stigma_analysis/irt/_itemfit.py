@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._engine import grm_probs
-from ._fit import quadrature
+from ._engine import grm_probs, quadrature
 
 if TYPE_CHECKING:
     from ._fit import IRTResult

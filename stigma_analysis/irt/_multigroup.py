@@ -13,8 +13,8 @@ import pandas as pd
 from stigma_analysis.instruments import Instrument
 
 from ._data import Coded, code_items, collapse, item_frame
-from ._engine import Engine, GroupData, Layout, single_thread
-from ._fit import quadrature, start_values
+from ._engine import Engine, GroupData, Layout, quadrature, single_thread
+from ._fit import start_values
 from ._warnings import IRTNonConvergenceWarning, SparseCategoryWarning
 
 __all__ = ["DIFResult", "MultiGroupFit", "dif_lr", "fit_multigroup"]

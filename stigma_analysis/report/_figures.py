@@ -48,7 +48,7 @@ def plot_binned(
         Hidden bins are drawn as hatched bars of this height (their count is below it).
     """
     from stigma_analysis.plots import MARKERS, _colours
-    from stigma_analysis.report.tables import numeric, scale_label
+    from stigma_analysis.report._common import numeric, scale_label
 
     fig, axes = _grid(len(panels))
     for ax, (title, table, bands) in zip(axes, panels, strict=True):
@@ -119,7 +119,7 @@ def plot_means(
 ) -> Figure:
     """Mean score by wave (and group) with intervals, drawn from disclosed :func:`group_means` tables."""
     from stigma_analysis.plots import MARKERS, _colours
-    from stigma_analysis.report.tables import figure_label, numeric
+    from stigma_analysis.report._common import figure_label, numeric
 
     label = figure_label if label is None else label
     fig, axes = _grid(len(panels))
