@@ -16,6 +16,7 @@ The arithmetic lives in ``_core`` (covariance matrices, bootstrap) and
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 MissingPolicy = Literal["pairwise", "listwise"]
 CIMethod = Literal["feldt", "duhachek", "bootstrap", "bca"]
 OmegaMethod = Literal["ml", "minres"]
+OnInvalid = Literal["raise", "missing"]
 
 _CI_NAMES = {
     "feldt": "Feldt (1965) F interval",
@@ -378,10 +380,20 @@ def omega(
 
 # ----------------------------------------------------------------------------- instruments
 def _instrument_block(
-    data: pd.DataFrame, instrument: Instrument, columns: str | Mapping[Any, str] | None
+    data: pd.DataFrame,
+    instrument: Instrument,
+    columns: str | Mapping[Any, str] | None,
+    on_invalid: OnInvalid = "raise",
 ) -> pd.DataFrame:
-    """The instrument's items as float columns named by item id, reverse items reversed."""
+    """The instrument's items as float columns named by item id, reverse items reversed.
+
+    Answers that are not answers of the instrument (:meth:`Instrument.invalid_answers`, the
+    rule of ``validate`` and ``score``) raise a DataValidationError listing them all, or
+    become missing (``on_invalid="missing"``, with a warning).
+    """
     import pandas as pd
+
+    _choice("on_invalid", on_invalid, ("raise", "missing"))
 
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -395,6 +407,37 @@ def _instrument_block(
     from stigma_analysis.scoring import item_matrix  # the one place items are reverse-keyed
 
     X = item_matrix(data, instrument, mapping)
+    # reversal maps the valid answers onto themselves, so the rule holds on reversed items too
+    bad = instrument.invalid_answers(X)
+    if bad.any():
+        rows, cols = np.nonzero(bad)
+        names = [mapping[instrument.items[j]] for j in cols]
+        lo, hi = instrument.response.min, instrument.response.max
+        if on_invalid == "raise":
+            from stigma_analysis.errors import DataValidationError
+
+            cases = pd.DataFrame(
+                {
+                    "file": None,
+                    "row": data.index[rows],
+                    "column": names,
+                    "value": [data[c].iloc[r] for r, c in zip(rows, names, strict=True)],
+                    "reason": f"not an answer of {instrument.id} ({lo:g}-{hi:g}) nor missing",
+                    "kind": "value",
+                }
+            )
+            raise DataValidationError(
+                f"{instrument.id}: answers outside {lo:g}-{hi:g} or fractions of its whole-number"
+                " codes would distort the reliability (declare missing codes as NaN first, or pass"
+                " on_invalid='missing')",
+                cases,
+            )
+        X[bad] = np.nan
+        warnings.warn(
+            f"{int(bad.sum())} invalid answers to {instrument.id} were treated as missing",
+            UserWarning,
+            stacklevel=3,
+        )
     return pd.DataFrame(X, columns=list(instrument.items), index=data.index)
 
 
@@ -409,13 +452,15 @@ def reliability_table(
     n_boot: int = 1000,
     seed: int | None = 20240601,
     omega_method: OmegaMethod = "ml",
+    on_invalid: OnInvalid = "raise",
 ) -> pd.DataFrame:
     """Alpha (with CI), lambda-6 and omega total for every scale of an instrument.
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Item responses, one row per respondent.
+    data : pandas.DataFrame or Study
+        Item responses, one row per respondent; or a loaded study (then one row per
+        instrument use x scale x wave, and ``instrument`` and ``columns`` come from the study).
     instrument : Instrument
         Its reverse items are reversed as ``(min + max) - x`` with the instrument's response
         range before anything is computed; every scale in ``instrument.scales`` gets a row.
@@ -426,6 +471,13 @@ def reliability_table(
         As in :func:`alpha`.
     omega_method : {"ml", "minres"}, default "ml"
         One-factor model for omega total (see :func:`omega`).
+    on_invalid : {"raise", "missing"}, default "raise"
+        Answers that are not answers of the instrument, by the rule that ``validate`` and
+        ``score`` apply (:meth:`Instrument.invalid_answers`: outside the response range, or
+        a fraction such as 2.5 of whole-number codes): raise
+        :class:`~stigma_analysis.errors.DataValidationError` listing every one (for a study,
+        with file and row, as ``validate``), or treat them as missing with a warning. One
+        undeclared 99 can turn an alpha of .76 into a negative one, so they are never used.
 
     Returns
     -------
@@ -461,6 +513,7 @@ def reliability_table(
             n_boot=n_boot,
             seed=seed,
             omega_method=omega_method,
+            on_invalid=on_invalid,
         )
     if instrument is None:
         raise TypeError(
@@ -470,7 +523,7 @@ def reliability_table(
 
     _check_common(method, ci, ci_level, n_boot)
     _choice("omega_method", omega_method, tuple(_OMEGA_NAMES))
-    block = _instrument_block(data, instrument, columns)
+    block = _instrument_block(data, instrument, columns, on_invalid)
     rows = []
     for scale in instrument.scales:
         its = list(instrument.scale_items(scale))
@@ -532,15 +585,40 @@ def reliability_table(
     return pd.DataFrame(rows)
 
 
-def _study_reliability(study: Study, **options: Any) -> pd.DataFrame:
+def _study_reliability(study: Study, *, on_invalid: OnInvalid, **options: Any) -> pd.DataFrame:
     """One row per instrument use x scale x wave (waves are never pooled: respondents repeat)."""
     import pandas as pd
 
+    _choice("on_invalid", on_invalid, ("raise", "missing"))
+    items = set(study.item_columns)
+    problems = study.validate()
+    invalid = problems[(problems["kind"] == "value") & problems["column"].isin(items)]
+    if not invalid.empty:
+        if on_invalid == "raise":
+            from stigma_analysis.errors import DataValidationError
+
+            raise DataValidationError(
+                f"{study.path}: answers that are not answers of their instrument would distort"
+                " the reliability; fix them or declare them as missing codes (see"
+                " `stigma-analysis validate`), or pass on_invalid='missing'",
+                invalid.reset_index(drop=True),
+            )
+        warnings.warn(
+            f"{len(invalid)} invalid answers were treated as missing", UserWarning, stacklevel=3
+        )
+    data = study.data
+    text = [c for c in items if c in data.columns and not pd.api.types.is_numeric_dtype(data[c])]
+    if text:  # answers that are not numbers are among the invalid ones: missing
+        data = data.assign(**{c: pd.to_numeric(data[c], errors="coerce") for c in text})
     frames = []
     wave = study.spec.wave
     for b in study.instruments:
-        for w, part in study.data.groupby(wave, sort=True):
-            table = reliability_table(part, b.instrument, columns=b.columns, **options)
+        for w, part in data.groupby(wave, sort=True):
+            with warnings.catch_warnings():  # counted once above, not per wave
+                warnings.filterwarnings("ignore", message=r"\d+ invalid answers to ")
+                table = reliability_table(
+                    part, b.instrument, columns=b.columns, on_invalid="missing", **options
+                )
             table.insert(1, "name", b.name)
             table.insert(3, "wave", int(str(w)))
             frames.append(table)
@@ -554,6 +632,7 @@ def item_statistics(
     columns: str | Mapping[Any, str] | None = None,
     scale: str | None = None,
     method: MissingPolicy = "pairwise",
+    on_invalid: OnInvalid = "raise",
 ) -> pd.DataFrame:
     """Item statistics (psych::alpha's item block) for the scales of an instrument.
 
@@ -564,10 +643,12 @@ def item_statistics(
     instrument : Instrument
         Reverse items are reversed as ``(min + max) - x`` first.
     columns : str or mapping, optional
-        As in :func:`reliability`.
+        As in :func:`reliability_table`.
     scale : str, optional
         One scale; default all scales with at least 2 items, stacked.
     method : {"pairwise", "listwise"}, default "pairwise"
+    on_invalid : {"raise", "missing"}, default "raise"
+        Answers that ``validate`` and ``score`` reject: as in :func:`reliability_table`.
 
     Returns
     -------
@@ -580,7 +661,7 @@ def item_statistics(
     """
     import pandas as pd
 
-    block = _instrument_block(data, instrument, columns)
+    block = _instrument_block(data, instrument, columns, on_invalid)
     scales = list(instrument.scales) if scale is None else [scale]
     frames = []
     for s in scales:
@@ -636,7 +717,7 @@ def standard_error_of_measurement(sd: Any, reliability: Any) -> Any:
     Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical approach to
     defining meaningful change in psychotherapy research. *J Consult Clin Psychol*, 59(1), 12-19.
 
-    Checked against: the closed form (tests/test_reliability.py).
+    Checked against: the closed form (tests/reliability/test_reliability.py).
     """
     s = _check_sd(sd)
     r = _check_reliability_value(reliability)
@@ -674,7 +755,7 @@ def reliable_change_index(
     ----------
     Jacobson, N. S., & Truax, P. (1991). *J Consult Clin Psychol*, 59(1), 12-19.
 
-    Checked against: the closed form (tests/test_reliability.py).
+    Checked against: the closed form (tests/reliability/test_reliability.py).
     """
     a = np.asarray(pre, dtype=float)
     b = np.asarray(post, dtype=float)
@@ -712,7 +793,7 @@ def reliable_change_threshold(sd: float, reliability: float, *, level: float = 0
     ----------
     Jacobson, N. S., & Truax, P. (1991). *J Consult Clin Psychol*, 59(1), 12-19.
 
-    Checked against: the closed form (tests/test_reliability.py).
+    Checked against: the closed form (tests/reliability/test_reliability.py).
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")

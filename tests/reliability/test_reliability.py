@@ -32,7 +32,7 @@ from stigma_analysis.reliability import (
 from stigma_analysis.reliability import _core as core
 from stigma_analysis.reliability._api import _reverse
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 REF = json.loads((HERE / "results" / "psych_reliability.json").read_text())
 SCALES = list(REF["scales"])
 # Closed forms on the same covariance matrix: agreement to rounding error.
