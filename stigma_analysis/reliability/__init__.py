@@ -33,10 +33,18 @@ from stigma_analysis.reliability._api import (
     standard_error_of_measurement,
 )
 from stigma_analysis.reliability._results import AlphaResult, OmegaResult
+from stigma_analysis.reliability._warnings import (
+    KeyingWarning,
+    SingularCorrelationError,
+    SingularCorrelationWarning,
+)
 
 __all__ = [
     "AlphaResult",
+    "KeyingWarning",
     "OmegaResult",
+    "SingularCorrelationError",
+    "SingularCorrelationWarning",
     "alpha",
     "item_statistics",
     "omega",

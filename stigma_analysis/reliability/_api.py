@@ -33,6 +33,11 @@ from stigma_analysis.reliability._inputs import (
     _reverse,
 )
 from stigma_analysis.reliability._results import AlphaResult, OmegaResult
+from stigma_analysis.reliability._warnings import (
+    KeyingWarning,
+    SingularCorrelationError,
+    SingularCorrelationWarning,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,6 +72,39 @@ def _drop_array(drops: list[Any] | None, attr: str, k: int) -> npt.NDArray[np.fl
     if drops is None:
         return np.full(k, np.nan)
     return np.array([getattr(d, attr) for d in drops], dtype=float)
+
+
+def _warn_alpha(
+    C: npt.NDArray[np.float64],
+    names: tuple[str, ...],
+    *,
+    raw: float,
+    g6: float,
+    r_drop: npt.NDArray[np.float64],
+    n: int,
+) -> None:
+    from stigma_analysis.reliability import _core as core
+
+    negative = core.first_component_signs(C)
+    if negative.any():
+        named = [names[j] for j in np.flatnonzero(negative)]
+        rs = ", ".join(f"{names[j]} {r_drop[j]:.2f}" for j in np.flatnonzero(negative))
+        sign = f"alpha is negative ({raw:.3f}): " if raw < 0 else ""
+        warnings.warn(
+            f"{sign}items {named} run against the rest of the scale (they load negatively on"
+            f" its first principal component, the check of psych::alpha; corrected item-total"
+            f" r: {rs}) and are probably mis-keyed: reverse them (keys=..., or the instrument's"
+            " reverse list) if their wording runs the other way",
+            KeyingWarning,
+            stacklevel=3,
+        )
+    if math.isnan(g6) and math.isfinite(raw):
+        warnings.warn(
+            f"lambda6 and r_cor are NaN: the item correlation matrix is singular ({n}"
+            f" respondents, {len(names)} items{'; fewer respondents than items' if n <= len(names) else ''})",
+            SingularCorrelationWarning,
+            stacklevel=3,
+        )
 
 
 def alpha(
@@ -119,6 +157,19 @@ def alpha(
         unreliability (smc on the diagonal), ``r_drop`` correlates the item with the sum of
         the other items (corrected item-total r).
 
+    Warns
+    -----
+    KeyingWarning
+        When an item loads negatively on the first principal component of the item
+        correlations, as ``psych::alpha(check.keys = FALSE)`` warns ("Some items were
+        negatively correlated with the total scale and probably should be reversed"): the
+        message names the items (the same ones psych names) with their corrected item-total
+        correlations, and says when alpha is negative. Nothing is reversed automatically.
+    SingularCorrelationWarning
+        When the item correlation matrix is singular (e.g. fewer respondents than items):
+        ``lambda6``, ``r_cor`` and the lambda-6 if dropped, which invert it, are NaN. psych
+        smooths the matrix and reports a value instead; alpha itself is defined.
+
     Notes
     -----
     With C the k x k item covariance matrix and R the correlation matrix:
@@ -131,17 +182,23 @@ def alpha(
     ``(n-1, (n-1)(k-1))`` degrees of freedom. The bootstrap draws multinomial resampling
     counts and gets every resample's covariance matrix as a matrix product of the counts with
     per-respondent cross-products (no loop over resamples); resamples use the same missing
-    data policy. psych counts every row in ``n``; here rows with no answer at all are left
+    data policy. Bootstrap quantiles interpolate between order statistics on the normal
+    quantile scale, as R boot's ``norm.inter``; BCa takes its acceleration from the centred
+    jackknife values (Efron & Tibshirani 1993, eq. 14.15). psych counts every row in ``n``; here rows with no answer at all are left
     out (they carry no information).
 
     References
     ----------
     Cronbach (1951), Psychometrika 16, 297-334. Guttman (1945), Psychometrika 10, 255-282.
     Feldt (1965), Psychometrika 30, 357-370. Duhachek & Iacobucci (2004), J Appl Psychol 89,
-    792-808. Efron (1987), JASA 82, 171-185. Revelle, psych::alpha.
+    792-808. Efron (1987), JASA 82, 171-185.
+    Efron & Tibshirani (1993), An introduction to the bootstrap. Revelle, psych::alpha.
 
     Checked against: psych::alpha 2.2.9 and scoreItems on bfi to 1e-10
-    (tests/results/psych_reliability.R).
+    (tests/results/psych_reliability.R); the percentile and BCa intervals against
+    boot::boot.ci(type = "perc" / "bca") 1.3-28.1 on the same resamples to 1e-10
+    (tests/results/boot_bca.R); on mis-keyed scales (negative alpha, the items
+    psych's warning names) to 1e-10 (tests/results/psych_keying.R).
 
     Examples
     --------
@@ -180,6 +237,8 @@ def alpha(
         std_r, r_cor, r_drop = core.item_total_r(C)
         ase = math.sqrt(tot.Q / n) if tot.Q >= 0 else float("nan")
         drop_se = np.sqrt(_drop_array(drops, "Q", k) / n)
+
+    _warn_alpha(C, names, raw=tot.raw, g6=tot.g6, r_drop=r_drop, n=n)
 
     boot: npt.NDArray[np.float64] | None = None
     if ci == "feldt":
@@ -290,8 +349,29 @@ def omega(
         ``omega_hierarchical`` (+ ``_observed``) and ``omega_total_bifactor``, the loadings
         table and the method.
 
+    Raises
+    ------
+    SingularCorrelationError
+        When the item correlation matrix is singular or not positive definite (fewer
+        respondents than items, an item that is a combination of others): no factor model
+        can be fitted. psych::fa stops with an optimiser error there.
+
+    Warns
+    -----
+    KeyingWarning
+        When an item loads negatively on the factor (named in the message, with its loading).
+
     Notes
     -----
+    **Keying convention.** Items are used as keyed: the factor's sign makes the loadings sum
+    to a positive number, and an item that loads negatively lowers omega (``(sum
+    lambda)^2``, ``sum R``). ``psych::omega`` instead reverses the items that load negatively
+    on the general factor by default (``flip = TRUE``), so on a mis-keyed scale it reports
+    the omega of a scale that was never scored: on bfi's agreeableness items with A1 not
+    reversed, ``omega_total_observed`` is .592, psych's ``omega(flip = FALSE)``, against
+    psych's default .723. Reversing the item (``keys=["A1"]``) gives psych's default value.
+
+
     ``omega_total = (sum lambda)^2 / ((sum lambda)^2 + sum psi)`` with standardised loadings
     ``lambda`` and uniquenesses ``psi = 1 - lambda^2``; ``omega_total_observed =
     1 - sum psi / sum R`` is psych::omega's ``omega.tot``. At least 3 items are needed for
@@ -309,7 +389,8 @@ def omega(
 
     Checked against: psych::fa(nfactors = 1, fm = "ml" / "minres") and psych::omega
     2.2.9 on bfi to 1e-5 (psych's optimiser tolerance); the bifactor omega_h against a
-    lavaan 0.6-14 bifactor CFA of bfi's 25 items to 1e-5.
+    lavaan 0.6-14 bifactor CFA of bfi's 25 items to 1e-5; psych::omega(flip = FALSE / TRUE)
+    on a mis-keyed scale to 1e-5 (tests/results/psych_keying.R).
     """
     from stigma_analysis.reliability import _core as core
     from stigma_analysis.reliability import _omega as om
@@ -329,8 +410,28 @@ def omega(
         raise ValueError(
             "omega is undefined: an item has no variance or a pair is never answered together"
         )
+    k = len(names)
+    if n <= k or not core.positive_definite(R):
+        few = "; a factor model needs more respondents than items" if n <= k else ""
+        raise SingularCorrelationError(
+            f"omega is undefined: the item correlation matrix is singular ({n} respondents,"
+            f" {k} items{few})"
+        )
     fit = om.fit_one_factor(R, method)
     tot, tot_obs = om.omega_from_fit(fit, R)
+    if (fit.loadings < 0).any():
+        named = [names[j] for j in np.flatnonzero(fit.loadings < 0)]
+        warnings.warn(
+            f"items {named} load negatively on the factor (loadings "
+            + ", ".join(
+                f"{names[j]} {fit.loadings[j]:.2f}" for j in np.flatnonzero(fit.loadings < 0)
+            )
+            + "): omega is computed with the items as keyed, which lowers it; psych::omega"
+            " reverses such items by default (flip = TRUE). Reverse them (keys=...) if their"
+            " wording runs the other way",
+            KeyingWarning,
+            stacklevel=2,
+        )
     converged = fit.converged
     nan = np.full(len(names), np.nan)
     table: dict[str, Any] = {

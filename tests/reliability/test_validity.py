@@ -124,6 +124,7 @@ def _study(folder: Path, lone1: list[float]) -> Path:
     return path
 
 
+@pytest.mark.filterwarnings("ignore::stigma_analysis.reliability.KeyingWarning")  # made-up data
 @pytest.mark.parametrize("bad", [99.0, 2.5, 3.0000001])
 def test_study_reliability_and_cli_refuse_invalid_answers(
     tmp_path: Path, bad: float, capsys: pytest.CaptureFixture[str]
