@@ -14,7 +14,7 @@ The arithmetic lives in ``_core`` (covariance matrices, bootstrap) and
 ``_omega`` (factor models); this module handles data frames and arguments.
 
 Private modules: ``_api`` (data frames and arguments), ``_core`` (covariance matrices,
-bootstrap), ``_omega`` (factor models), ``_agreement`` (ICC, kappa), ``_inputs``, ``_results``,
+bootstrap), ``_omega`` (factor models), ``_change`` (SEM, reliable change), ``_agreement`` (ICC, kappa), ``_inputs``, ``_results``,
 ``_warnings``.
 """
 
@@ -31,6 +31,8 @@ from stigma_analysis.reliability._api import (
     item_statistics,
     omega,
     reliability_table,
+)
+from stigma_analysis.reliability._change import (
     reliable_change_index,
     reliable_change_threshold,
     standard_error_of_measurement,
