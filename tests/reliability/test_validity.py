@@ -143,6 +143,9 @@ def test_study_reliability_and_cli_refuse_invalid_answers(
     with pytest.raises(DataValidationError, match="cannot score"):
         score(study)
     with pytest.warns(UserWarning, match="1 invalid answers were treated as missing"):
+        scored = score(study, on_invalid="missing")
+    assert scored["ucla_total"].isna().tolist() == [i == 6 for i in range(len(lone1))]
+    with pytest.warns(UserWarning, match="1 invalid answers were treated as missing"):
         tab = reliability_table(study, on_invalid="missing")
     clean = pd.read_csv(tmp_path / "wave1.csv")
     clean.loc[6, "lone1"] = np.nan
