@@ -35,6 +35,7 @@ __all__ = [
     "ProvisionalInstrumentWarning",
     "item_matrix",
     "labelled_scores",
+    "reaches_cutoff",
     "score",
     "score_instrument",
 ]
@@ -101,7 +102,8 @@ def score_instrument(
         Prefix of the score columns (default: the instrument id).
     on_invalid : {"raise", "missing"}, default "raise"
         Answers outside the response range (a 97 that is still a number, data coded 0-3 for a
-        1-4 instrument) or text that is not a number: raise
+        1-4 instrument), fractions of whole-number codes (2.5 on a 1-4 scale; see
+        :meth:`Instrument.invalid_answers`) or text that is not a number: raise
         :class:`~stigma_analysis.errors.DataValidationError` listing every one, or treat them
         as missing with a warning.
 
@@ -156,8 +158,7 @@ def score_instrument(
         raw = data[mapping[item]]
         s = raw if pd.api.types.is_numeric_dtype(raw) else pd.to_numeric(raw, errors="coerce")
         v = s.to_numpy(dtype=float, na_value=np.nan)
-        with np.errstate(invalid="ignore"):
-            invalid = (v < lo) | (v > hi)
+        invalid = ins.invalid_answers(v)  # the validity rule of validate and reliability
         if s is not raw:
             invalid |= raw.notna().to_numpy() & np.isnan(v)
         if invalid.any():
@@ -180,7 +181,7 @@ def score_instrument(
         cases = pd.concat(failures, ignore_index=True)
         if on_invalid == "raise":
             raise DataValidationError(
-                f"{ins.id}: answers outside {lo:g}-{hi:g} or not numbers (declare missing codes as "
+                f"{ins.id}: answers outside {lo:g}-{hi:g}, fractions or not numbers (declare missing codes as "
                 "NaN first, or pass on_invalid='missing')",
                 cases,
             )
@@ -233,12 +234,44 @@ def score_instrument(
     return pd.DataFrame(out, index=data.index, copy=False)
 
 
+CUTOFF_TOLERANCE = 1e-9
+"""A score this close below a cut-off counts as reaching it (see :func:`reaches_cutoff`)."""
+
+
+def reaches_cutoff(values: Any, cutoff: float) -> np.ndarray:
+    """Whether each score reaches a cut-off: the one comparison of bands and attainment.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Scores; NaN never reaches a cut-off.
+    cutoff : float
+        The inclusive lower bound (a band's ``from``, a threshold).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``values >= cutoff - CUTOFF_TOLERANCE`` (1e-9).
+
+    Notes
+    -----
+    A mean or a prorated sum carries floating-point error of about 1e-14 (a prorated
+    ``115`` can come out as ``114.99999999999999``), while two different scores of an
+    instrument differ by far more than 1e-9; so the tolerance puts every computed score on the
+    side of a bound that exact arithmetic would. Cut-off bands (:func:`score`) and
+    :func:`stigma_analysis.evaluation.threshold_attainment` both use this function, so a
+    respondent in the band starting at 115 is always counted as at or above 115.
+    """
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(v >= cutoff - CUTOFF_TOLERANCE)
+
+
 def _bands(value: np.ndarray, bands: Any) -> pd.Categorical:
     # a handful of bounds: one comparison per bound beats a binary search per respondent.
-    # Tolerance: a mean of 2.5 computed as 2.4999999999 must land in the 2.5 band.
     codes = np.full(value.shape, -1, dtype=np.int8)
     for b in bands:
-        codes += value >= b.from_ - 1e-9
+        codes += reaches_cutoff(value, b.from_)
     labels = pd.Index([b.label for b in bands])
     return pd.Categorical.from_codes(codes, categories=labels, ordered=True)
 
@@ -317,11 +350,10 @@ def _score_study(study: Study, *, on_invalid: str) -> pd.DataFrame:
         data = data.copy()
         n = 0
         for b in study.instruments:
-            lo, hi = b.instrument.response.min, b.instrument.response.max
             for col in set(b.columns.values()):
                 if col in data.columns:
                     v = pd.to_numeric(data[col], errors="coerce")
-                    bad = v.notna() & ((v < lo) | (v > hi))
+                    bad = pd.Series(b.instrument.invalid_answers(v), index=v.index)
                     n += int(bad.sum() + (data[col].notna() & v.isna()).sum())
                     data[col] = v.mask(bad)
         warnings.warn(f"{n} invalid answers were treated as missing", UserWarning, stacklevel=3)

@@ -33,6 +33,7 @@ from stigma_analysis.reliability import (
     reliable_change_threshold,
     standard_error_of_measurement,
 )
+from stigma_analysis.scoring import reaches_cutoff
 
 CATEGORIES = ("improved", "unchanged", "deteriorated")
 
@@ -519,7 +520,7 @@ def threshold_attainment(
         w = w.where(valid, 0.0)
     else:
         w = valid.astype(float)
-    meets = (values >= cutoff) if direction == "at_or_above" else (values < cutoff)
+    meets = reaches_cutoff(values, cutoff) == (direction == "at_or_above")  # as bands do
     frame = data.loc[:, [*by, wave]].assign(
         n=valid.astype("int64"),
         k=(meets & valid).astype("int64"),

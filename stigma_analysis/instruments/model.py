@@ -307,6 +307,36 @@ with warnings.catch_warnings():
         def is_reversed(self, item: ItemId) -> bool:
             return str(item) in self.reverse
 
+        def invalid_answers(self, values: Any) -> Any:
+            """Which answers are not answers of this instrument: the one validity rule.
+
+            Validation (kind ``value``), scoring (``on_invalid``) and reliability all use this
+            rule, so that no answer is scored, or enters an alpha, that validation rejects.
+
+            Parameters
+            ----------
+            values : array-like of float
+                Answers as numbers; NaN is missing (not invalid).
+
+            Returns
+            -------
+            numpy.ndarray of bool
+                Same shape as ``values``: True where an answer lies outside
+                ``[response.min, response.max]``, or, when the response codes are whole numbers
+                (``min``, ``max`` and every labelled code), where it is not a whole number
+                (2.5 and 3.0000001 on a 1-4 scale; compared exactly, no tolerance).
+            """
+            import numpy as np
+
+            v = np.asarray(values, dtype=float)
+            lo, hi = self.response.min, self.response.max
+            with np.errstate(invalid="ignore"):
+                bad = (v < lo) | (v > hi)
+                codes = (lo, hi, *self.response.labels)
+                if all(float(c).is_integer() for c in codes):
+                    bad |= np.isfinite(v) & (v != np.floor(v))
+            return bad
+
         def min_answered_count(self, n_items: int) -> int:
             """Number of a scale's ``n_items`` that must be answered for a score.
 

@@ -16,6 +16,7 @@ The arithmetic lives in ``_core`` (covariance matrices, bootstrap) and
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,6 +33,11 @@ from stigma_analysis.reliability._inputs import (
     _reverse,
 )
 from stigma_analysis.reliability._results import AlphaResult, OmegaResult
+from stigma_analysis.reliability._warnings import (
+    KeyingWarning,
+    SingularCorrelationError,
+    SingularCorrelationWarning,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,6 +49,7 @@ if TYPE_CHECKING:
 MissingPolicy = Literal["pairwise", "listwise"]
 CIMethod = Literal["feldt", "duhachek", "bootstrap", "bca"]
 OmegaMethod = Literal["ml", "minres"]
+OnInvalid = Literal["raise", "missing"]
 
 _CI_NAMES = {
     "feldt": "Feldt (1965) F interval",
@@ -65,6 +72,39 @@ def _drop_array(drops: list[Any] | None, attr: str, k: int) -> npt.NDArray[np.fl
     if drops is None:
         return np.full(k, np.nan)
     return np.array([getattr(d, attr) for d in drops], dtype=float)
+
+
+def _warn_alpha(
+    C: npt.NDArray[np.float64],
+    names: tuple[str, ...],
+    *,
+    raw: float,
+    g6: float,
+    r_drop: npt.NDArray[np.float64],
+    n: int,
+) -> None:
+    from stigma_analysis.reliability import _core as core
+
+    negative = core.first_component_signs(C)
+    if negative.any():
+        named = [names[j] for j in np.flatnonzero(negative)]
+        rs = ", ".join(f"{names[j]} {r_drop[j]:.2f}" for j in np.flatnonzero(negative))
+        sign = f"alpha is negative ({raw:.3f}): " if raw < 0 else ""
+        warnings.warn(
+            f"{sign}items {named} run against the rest of the scale (they load negatively on"
+            f" its first principal component, the check of psych::alpha; corrected item-total"
+            f" r: {rs}) and are probably mis-keyed: reverse them (keys=..., or the instrument's"
+            " reverse list) if their wording runs the other way",
+            KeyingWarning,
+            stacklevel=3,
+        )
+    if math.isnan(g6) and math.isfinite(raw):
+        warnings.warn(
+            f"lambda6 and r_cor are NaN: the item correlation matrix is singular ({n}"
+            f" respondents, {len(names)} items{'; fewer respondents than items' if n <= len(names) else ''})",
+            SingularCorrelationWarning,
+            stacklevel=3,
+        )
 
 
 def alpha(
@@ -117,6 +157,19 @@ def alpha(
         unreliability (smc on the diagonal), ``r_drop`` correlates the item with the sum of
         the other items (corrected item-total r).
 
+    Warns
+    -----
+    KeyingWarning
+        When an item loads negatively on the first principal component of the item
+        correlations, as ``psych::alpha(check.keys = FALSE)`` warns ("Some items were
+        negatively correlated with the total scale and probably should be reversed"): the
+        message names the items (the same ones psych names) with their corrected item-total
+        correlations, and says when alpha is negative. Nothing is reversed automatically.
+    SingularCorrelationWarning
+        When the item correlation matrix is singular (e.g. fewer respondents than items):
+        ``lambda6``, ``r_cor`` and the lambda-6 if dropped, which invert it, are NaN. psych
+        smooths the matrix and reports a value instead; alpha itself is defined.
+
     Notes
     -----
     With C the k x k item covariance matrix and R the correlation matrix:
@@ -129,17 +182,23 @@ def alpha(
     ``(n-1, (n-1)(k-1))`` degrees of freedom. The bootstrap draws multinomial resampling
     counts and gets every resample's covariance matrix as a matrix product of the counts with
     per-respondent cross-products (no loop over resamples); resamples use the same missing
-    data policy. psych counts every row in ``n``; here rows with no answer at all are left
+    data policy. Bootstrap quantiles interpolate between order statistics on the normal
+    quantile scale, as R boot's ``norm.inter``; BCa takes its acceleration from the centred
+    jackknife values (Efron & Tibshirani 1993, eq. 14.15). psych counts every row in ``n``; here rows with no answer at all are left
     out (they carry no information).
 
     References
     ----------
     Cronbach (1951), Psychometrika 16, 297-334. Guttman (1945), Psychometrika 10, 255-282.
     Feldt (1965), Psychometrika 30, 357-370. Duhachek & Iacobucci (2004), J Appl Psychol 89,
-    792-808. Efron (1987), JASA 82, 171-185. Revelle, psych::alpha.
+    792-808. Efron (1987), JASA 82, 171-185.
+    Efron & Tibshirani (1993), An introduction to the bootstrap. Revelle, psych::alpha.
 
     Checked against: psych::alpha 2.2.9 and scoreItems on bfi to 1e-10
-    (tests/results/psych_reliability.R).
+    (tests/results/psych_reliability.R); the percentile and BCa intervals against
+    boot::boot.ci(type = "perc" / "bca") 1.3-28.1 on the same resamples to 1e-10
+    (tests/results/boot_bca.R); on mis-keyed scales (negative alpha, the items
+    psych's warning names) to 1e-10 (tests/results/psych_keying.R).
 
     Examples
     --------
@@ -178,6 +237,8 @@ def alpha(
         std_r, r_cor, r_drop = core.item_total_r(C)
         ase = math.sqrt(tot.Q / n) if tot.Q >= 0 else float("nan")
         drop_se = np.sqrt(_drop_array(drops, "Q", k) / n)
+
+    _warn_alpha(C, names, raw=tot.raw, g6=tot.g6, r_drop=r_drop, n=n)
 
     boot: npt.NDArray[np.float64] | None = None
     if ci == "feldt":
@@ -288,8 +349,29 @@ def omega(
         ``omega_hierarchical`` (+ ``_observed``) and ``omega_total_bifactor``, the loadings
         table and the method.
 
+    Raises
+    ------
+    SingularCorrelationError
+        When the item correlation matrix is singular or not positive definite (fewer
+        respondents than items, an item that is a combination of others): no factor model
+        can be fitted. psych::fa stops with an optimiser error there.
+
+    Warns
+    -----
+    KeyingWarning
+        When an item loads negatively on the factor (named in the message, with its loading).
+
     Notes
     -----
+    **Keying convention.** Items are used as keyed: the factor's sign makes the loadings sum
+    to a positive number, and an item that loads negatively lowers omega (``(sum
+    lambda)^2``, ``sum R``). ``psych::omega`` instead reverses the items that load negatively
+    on the general factor by default (``flip = TRUE``), so on a mis-keyed scale it reports
+    the omega of a scale that was never scored: on bfi's agreeableness items with A1 not
+    reversed, ``omega_total_observed`` is .592, psych's ``omega(flip = FALSE)``, against
+    psych's default .723. Reversing the item (``keys=["A1"]``) gives psych's default value.
+
+
     ``omega_total = (sum lambda)^2 / ((sum lambda)^2 + sum psi)`` with standardised loadings
     ``lambda`` and uniquenesses ``psi = 1 - lambda^2``; ``omega_total_observed =
     1 - sum psi / sum R`` is psych::omega's ``omega.tot``. At least 3 items are needed for
@@ -307,7 +389,8 @@ def omega(
 
     Checked against: psych::fa(nfactors = 1, fm = "ml" / "minres") and psych::omega
     2.2.9 on bfi to 1e-5 (psych's optimiser tolerance); the bifactor omega_h against a
-    lavaan 0.6-14 bifactor CFA of bfi's 25 items to 1e-5.
+    lavaan 0.6-14 bifactor CFA of bfi's 25 items to 1e-5; psych::omega(flip = FALSE / TRUE)
+    on a mis-keyed scale to 1e-5 (tests/results/psych_keying.R).
     """
     from stigma_analysis.reliability import _core as core
     from stigma_analysis.reliability import _omega as om
@@ -327,8 +410,28 @@ def omega(
         raise ValueError(
             "omega is undefined: an item has no variance or a pair is never answered together"
         )
+    k = len(names)
+    if n <= k or not core.positive_definite(R):
+        few = "; a factor model needs more respondents than items" if n <= k else ""
+        raise SingularCorrelationError(
+            f"omega is undefined: the item correlation matrix is singular ({n} respondents,"
+            f" {k} items{few})"
+        )
     fit = om.fit_one_factor(R, method)
     tot, tot_obs = om.omega_from_fit(fit, R)
+    if (fit.loadings < 0).any():
+        named = [names[j] for j in np.flatnonzero(fit.loadings < 0)]
+        warnings.warn(
+            f"items {named} load negatively on the factor (loadings "
+            + ", ".join(
+                f"{names[j]} {fit.loadings[j]:.2f}" for j in np.flatnonzero(fit.loadings < 0)
+            )
+            + "): omega is computed with the items as keyed, which lowers it; psych::omega"
+            " reverses such items by default (flip = TRUE). Reverse them (keys=...) if their"
+            " wording runs the other way",
+            KeyingWarning,
+            stacklevel=2,
+        )
     converged = fit.converged
     nan = np.full(len(names), np.nan)
     table: dict[str, Any] = {
@@ -378,10 +481,20 @@ def omega(
 
 # ----------------------------------------------------------------------------- instruments
 def _instrument_block(
-    data: pd.DataFrame, instrument: Instrument, columns: str | Mapping[Any, str] | None
+    data: pd.DataFrame,
+    instrument: Instrument,
+    columns: str | Mapping[Any, str] | None,
+    on_invalid: OnInvalid = "raise",
 ) -> pd.DataFrame:
-    """The instrument's items as float columns named by item id, reverse items reversed."""
+    """The instrument's items as float columns named by item id, reverse items reversed.
+
+    Answers that are not answers of the instrument (:meth:`Instrument.invalid_answers`, the
+    rule of ``validate`` and ``score``) raise a DataValidationError listing them all, or
+    become missing (``on_invalid="missing"``, with a warning).
+    """
     import pandas as pd
+
+    _choice("on_invalid", on_invalid, ("raise", "missing"))
 
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -395,6 +508,37 @@ def _instrument_block(
     from stigma_analysis.scoring import item_matrix  # the one place items are reverse-keyed
 
     X = item_matrix(data, instrument, mapping)
+    # reversal maps the valid answers onto themselves, so the rule holds on reversed items too
+    bad = instrument.invalid_answers(X)
+    if bad.any():
+        rows, cols = np.nonzero(bad)
+        names = [mapping[instrument.items[j]] for j in cols]
+        lo, hi = instrument.response.min, instrument.response.max
+        if on_invalid == "raise":
+            from stigma_analysis.errors import DataValidationError
+
+            cases = pd.DataFrame(
+                {
+                    "file": None,
+                    "row": data.index[rows],
+                    "column": names,
+                    "value": [data[c].iloc[r] for r, c in zip(rows, names, strict=True)],
+                    "reason": f"not an answer of {instrument.id} ({lo:g}-{hi:g}) nor missing",
+                    "kind": "value",
+                }
+            )
+            raise DataValidationError(
+                f"{instrument.id}: answers outside {lo:g}-{hi:g} or fractions of its whole-number"
+                " codes would distort the reliability (declare missing codes as NaN first, or pass"
+                " on_invalid='missing')",
+                cases,
+            )
+        X[bad] = np.nan
+        warnings.warn(
+            f"{int(bad.sum())} invalid answers to {instrument.id} were treated as missing",
+            UserWarning,
+            stacklevel=3,
+        )
     return pd.DataFrame(X, columns=list(instrument.items), index=data.index)
 
 
@@ -409,13 +553,15 @@ def reliability_table(
     n_boot: int = 1000,
     seed: int | None = 20240601,
     omega_method: OmegaMethod = "ml",
+    on_invalid: OnInvalid = "raise",
 ) -> pd.DataFrame:
     """Alpha (with CI), lambda-6 and omega total for every scale of an instrument.
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Item responses, one row per respondent.
+    data : pandas.DataFrame or Study
+        Item responses, one row per respondent; or a loaded study (then one row per
+        instrument use x scale x wave, and ``instrument`` and ``columns`` come from the study).
     instrument : Instrument
         Its reverse items are reversed as ``(min + max) - x`` with the instrument's response
         range before anything is computed; every scale in ``instrument.scales`` gets a row.
@@ -426,6 +572,13 @@ def reliability_table(
         As in :func:`alpha`.
     omega_method : {"ml", "minres"}, default "ml"
         One-factor model for omega total (see :func:`omega`).
+    on_invalid : {"raise", "missing"}, default "raise"
+        Answers that are not answers of the instrument, by the rule that ``validate`` and
+        ``score`` apply (:meth:`Instrument.invalid_answers`: outside the response range, or
+        a fraction such as 2.5 of whole-number codes): raise
+        :class:`~stigma_analysis.errors.DataValidationError` listing every one (for a study,
+        with file and row, as ``validate``), or treat them as missing with a warning. One
+        undeclared 99 can turn an alpha of .76 into a negative one, so they are never used.
 
     Returns
     -------
@@ -461,6 +614,7 @@ def reliability_table(
             n_boot=n_boot,
             seed=seed,
             omega_method=omega_method,
+            on_invalid=on_invalid,
         )
     if instrument is None:
         raise TypeError(
@@ -470,7 +624,7 @@ def reliability_table(
 
     _check_common(method, ci, ci_level, n_boot)
     _choice("omega_method", omega_method, tuple(_OMEGA_NAMES))
-    block = _instrument_block(data, instrument, columns)
+    block = _instrument_block(data, instrument, columns, on_invalid)
     rows = []
     for scale in instrument.scales:
         its = list(instrument.scale_items(scale))
@@ -532,15 +686,40 @@ def reliability_table(
     return pd.DataFrame(rows)
 
 
-def _study_reliability(study: Study, **options: Any) -> pd.DataFrame:
+def _study_reliability(study: Study, *, on_invalid: OnInvalid, **options: Any) -> pd.DataFrame:
     """One row per instrument use x scale x wave (waves are never pooled: respondents repeat)."""
     import pandas as pd
 
+    _choice("on_invalid", on_invalid, ("raise", "missing"))
+    items = set(study.item_columns)
+    problems = study.validate()
+    invalid = problems[(problems["kind"] == "value") & problems["column"].isin(items)]
+    if not invalid.empty:
+        if on_invalid == "raise":
+            from stigma_analysis.errors import DataValidationError
+
+            raise DataValidationError(
+                f"{study.path}: answers that are not answers of their instrument would distort"
+                " the reliability; fix them or declare them as missing codes (see"
+                " `stigma-analysis validate`), or pass on_invalid='missing'",
+                invalid.reset_index(drop=True),
+            )
+        warnings.warn(
+            f"{len(invalid)} invalid answers were treated as missing", UserWarning, stacklevel=3
+        )
+    data = study.data
+    text = [c for c in items if c in data.columns and not pd.api.types.is_numeric_dtype(data[c])]
+    if text:  # answers that are not numbers are among the invalid ones: missing
+        data = data.assign(**{c: pd.to_numeric(data[c], errors="coerce") for c in text})
     frames = []
     wave = study.spec.wave
     for b in study.instruments:
-        for w, part in study.data.groupby(wave, sort=True):
-            table = reliability_table(part, b.instrument, columns=b.columns, **options)
+        for w, part in data.groupby(wave, sort=True):
+            with warnings.catch_warnings():  # counted once above, not per wave
+                warnings.filterwarnings("ignore", message=r"\d+ invalid answers to ")
+                table = reliability_table(
+                    part, b.instrument, columns=b.columns, on_invalid="missing", **options
+                )
             table.insert(1, "name", b.name)
             table.insert(3, "wave", int(str(w)))
             frames.append(table)
@@ -554,6 +733,7 @@ def item_statistics(
     columns: str | Mapping[Any, str] | None = None,
     scale: str | None = None,
     method: MissingPolicy = "pairwise",
+    on_invalid: OnInvalid = "raise",
 ) -> pd.DataFrame:
     """Item statistics (psych::alpha's item block) for the scales of an instrument.
 
@@ -564,10 +744,12 @@ def item_statistics(
     instrument : Instrument
         Reverse items are reversed as ``(min + max) - x`` first.
     columns : str or mapping, optional
-        As in :func:`reliability`.
+        As in :func:`reliability_table`.
     scale : str, optional
         One scale; default all scales with at least 2 items, stacked.
     method : {"pairwise", "listwise"}, default "pairwise"
+    on_invalid : {"raise", "missing"}, default "raise"
+        Answers that ``validate`` and ``score`` reject: as in :func:`reliability_table`.
 
     Returns
     -------
@@ -580,7 +762,7 @@ def item_statistics(
     """
     import pandas as pd
 
-    block = _instrument_block(data, instrument, columns)
+    block = _instrument_block(data, instrument, columns, on_invalid)
     scales = list(instrument.scales) if scale is None else [scale]
     frames = []
     for s in scales:
@@ -595,128 +777,3 @@ def item_statistics(
     if not frames:
         raise ValueError(f"{instrument.id} has no scale with at least 2 items")
     return pd.concat(frames, ignore_index=True)
-
-
-# ----------------------------------------------------------------------------- measurement error
-def _check_reliability_value(reliability: Any) -> npt.NDArray[np.float64]:
-    r = np.asarray(reliability, dtype=float)
-    if np.any((r < 0) | (r > 1)):
-        raise ValueError(f"reliability must lie in [0, 1], got {reliability!r}")
-    return r
-
-
-def _check_sd(sd: Any) -> npt.NDArray[np.float64]:
-    s = np.asarray(sd, dtype=float)
-    if np.any(s < 0):
-        raise ValueError(f"sd must be non-negative, got {sd!r}")
-    return s
-
-
-def standard_error_of_measurement(sd: Any, reliability: Any) -> Any:
-    """Standard error of measurement of a score.
-
-    Parameters
-    ----------
-    sd : float or array-like
-        Standard deviation of the observed scores (usually in a reference or baseline sample).
-    reliability : float or array-like
-        Reliability of the score (e.g. Cronbach's alpha or test-retest r), in [0, 1].
-
-    Returns
-    -------
-    float or numpy.ndarray
-        ``sd * sqrt(1 - reliability)``; a float when both inputs are scalars.
-
-    Notes
-    -----
-    :math:`SEM = s_x \\sqrt{1 - r_{xx}}` (classical test theory).
-
-    References
-    ----------
-    Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical approach to
-    defining meaningful change in psychotherapy research. *J Consult Clin Psychol*, 59(1), 12-19.
-
-    Checked against: the closed form (tests/test_reliability.py).
-    """
-    s = _check_sd(sd)
-    r = _check_reliability_value(reliability)
-    out = s * np.sqrt(1.0 - r)
-    return float(out) if out.ndim == 0 else out
-
-
-def reliable_change_index(
-    pre: Any, post: Any, *, sd: float, reliability: float
-) -> npt.NDArray[np.float64]:
-    """Jacobson-Truax reliable change index for each respondent.
-
-    Parameters
-    ----------
-    pre, post : array-like
-        Scores before and after (same length; NaN propagates).
-    sd : float
-        Standard deviation of the pre scores in the reference sample.
-    reliability : float
-        Reliability of the score, in [0, 1].
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(post - pre) / S_diff`` with ``S_diff = sqrt(2) * SEM``, one value per respondent.
-        ``|RCI| > 1.96`` is reliable change at the 5% level
-        (see :func:`reliable_change_threshold`).
-
-    Notes
-    -----
-    :math:`RCI = (x_2 - x_1) / S_{diff}`, :math:`S_{diff} = \\sqrt{2 \\, SEM^2}`,
-    :math:`SEM = s_1 \\sqrt{1 - r_{xx}}`.
-
-    References
-    ----------
-    Jacobson, N. S., & Truax, P. (1991). *J Consult Clin Psychol*, 59(1), 12-19.
-
-    Checked against: the closed form (tests/test_reliability.py).
-    """
-    a = np.asarray(pre, dtype=float)
-    b = np.asarray(post, dtype=float)
-    if a.shape != b.shape:
-        raise ValueError(f"pre and post must have the same shape, got {a.shape} and {b.shape}")
-    s_diff = math.sqrt(2.0) * float(standard_error_of_measurement(float(sd), float(reliability)))
-    if s_diff == 0:
-        raise ValueError("sd * sqrt(1 - reliability) is 0: the reliable change index is undefined")
-    return np.asarray((b - a) / s_diff, dtype=float)
-
-
-def reliable_change_threshold(sd: float, reliability: float, *, level: float = 0.95) -> float:
-    """Smallest raw change that counts as reliable (Jacobson-Truax).
-
-    Parameters
-    ----------
-    sd : float
-        Standard deviation of the pre scores in the reference sample.
-    reliability : float
-        Reliability of the score, in [0, 1].
-    level : float, default 0.95
-        Two-sided confidence level (0.95 gives the familiar 1.96).
-
-    Returns
-    -------
-    float
-        ``z_{(1+level)/2} * sqrt(2) * SEM``: a change larger than this in absolute value is
-        reliable.
-
-    Notes
-    -----
-    :math:`z_{1-\\alpha/2} \\, \\sqrt{2} \\, s_1 \\sqrt{1 - r_{xx}}`.
-
-    References
-    ----------
-    Jacobson, N. S., & Truax, P. (1991). *J Consult Clin Psychol*, 59(1), 12-19.
-
-    Checked against: the closed form (tests/test_reliability.py).
-    """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
-    from statistics import NormalDist
-
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    return z * math.sqrt(2.0) * float(standard_error_of_measurement(float(sd), float(reliability)))

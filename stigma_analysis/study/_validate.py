@@ -155,7 +155,8 @@ def validate_study(study: Study) -> pd.DataFrame:
             else:
                 num = raw
             vals = num.to_numpy(dtype=float, na_value=np.nan)
-            out_of_range = ~np.isnan(vals) & ((vals < lo) | (vals > hi))
+            # one rule with scoring and reliability: out of range, or a fraction of a whole code
+            out_of_range = ins.invalid_answers(vals)
             if out_of_range.any():
                 waves = data[spec.wave].to_numpy()
                 flipped = b.use.reversed_response
@@ -169,7 +170,12 @@ def validate_study(study: Study) -> pd.DataFrame:
                         label = (
                             vl.get(v, vl.get(int(v), None)) if float(v).is_integer() else vl.get(v)
                         )
-                    if label:
+                    if lo <= vals[i] <= hi:
+                        reason = (
+                            f"{_py(v)} is not one of the answers of {ins.id}"
+                            f" (whole numbers {lo:g}-{hi:g}) nor a declared missing code"
+                        )
+                    elif label:
                         reason = (
                             f"code {v:g} ({label!r}) is labelled in the file but is neither a valid answer "
                             f"({lo:g}-{hi:g}) nor a declared missing code"

@@ -1,4 +1,4 @@
-# Reference values for tests/test_reliability.py, from R psych on its `bfi` data.
+# Reference values for tests/reliability/test_reliability.py, from R psych on its `bfi` data.
 #
 # Run from the repository root:  Rscript tests/results/psych_reliability.R
 # Produced with: R 4.2.2 Patched (2022-11-10 r83330), psych 2.2.9, lavaan 0.6-14, jsonlite

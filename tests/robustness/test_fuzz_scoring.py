@@ -53,9 +53,11 @@ def instrument_and_data(draw: st.DrawFn) -> tuple[Instrument, pd.DataFrame, dict
     ins = Instrument.from_dict(raw)
     n = draw(st.integers(0, 30))
     columns = {i: f"列 {i}" for i in ins.items}  # unicode, spaces
-    values = st.one_of(
-        st.just(np.nan), st.floats(lo, hi, allow_nan=False), st.sampled_from([lo, hi])
+    # whole-number codes take whole answers (a fraction is invalid: Instrument.invalid_answers)
+    answers = (
+        st.floats(lo, hi, allow_nan=False) if lo % 1 else st.integers(int(lo), int(hi)).map(float)
     )
+    values = st.one_of(st.just(np.nan), answers, st.sampled_from([lo, hi]))
     data = pd.DataFrame(
         {c: draw(st.lists(values, min_size=n, max_size=n)) for c in columns.values()}
     )

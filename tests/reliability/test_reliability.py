@@ -32,7 +32,7 @@ from stigma_analysis.reliability import (
 from stigma_analysis.reliability import _core as core
 from stigma_analysis.reliability._api import _reverse
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 REF = json.loads((HERE / "results" / "psych_reliability.json").read_text())
 SCALES = list(REF["scales"])
 # Closed forms on the same covariance matrix: agreement to rounding error.
@@ -191,6 +191,9 @@ def test_omega_total_matches_psych_fa(bfi: pd.DataFrame, scale: str, method: str
     assert res.omega_hierarchical is None
 
 
+@pytest.mark.filterwarnings(
+    "ignore::stigma_analysis.reliability.KeyingWarning"
+)  # a bfi total: N items run against it
 def test_omega_hierarchical_matches_lavaan_bifactor(bfi: pd.DataFrame) -> None:
     ref = REF["bifactor"]
     groups = {s: REF["scales"][s]["items"] for s in SCALES}
@@ -214,6 +217,9 @@ def test_omega_hierarchical_matches_lavaan_bifactor(bfi: pd.DataFrame) -> None:
     assert res.loadings["group"].tolist() == [s for s in SCALES for _ in range(5)]
 
 
+@pytest.mark.filterwarnings(
+    "ignore::stigma_analysis.reliability.KeyingWarning"
+)  # a bfi total: N items run against it
 def test_reliability_gives_omega_h_for_a_total_over_subscales(bfi: pd.DataFrame) -> None:
     tab = reliability_table(bfi, _bfi_instrument(total=True)).set_index("scale")
     assert tab.loc["total", "omega_hierarchical"] == pytest.approx(
@@ -289,6 +295,7 @@ def test_item_statistics_for_instrument(bfi: pd.DataFrame) -> None:
     assert agree["reversed"].tolist() == [True, False, False, False, False]
 
 
+@pytest.mark.filterwarnings("ignore::stigma_analysis.reliability.KeyingWarning")  # random answers
 def test_reliability_short_scales() -> None:
     rng = np.random.default_rng(1)
     df = pd.DataFrame(rng.integers(1, 5, size=(50, 3)).astype(float), columns=["a", "b", "c"])
@@ -407,6 +414,10 @@ def _has_variance(X: np.ndarray) -> bool:
     return bool(np.all(X.std(axis=0) > 0) and X.sum(axis=1).std() > 0)
 
 
+@pytest.mark.filterwarnings(
+    "ignore::stigma_analysis.reliability.SingularCorrelationWarning"  # perfectly related items
+)
+@pytest.mark.filterwarnings("ignore::stigma_analysis.reliability.KeyingWarning")  # random answers
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(X=likert)
 def test_alpha_from_covariance_equals_alpha_from_raw_data(X: np.ndarray) -> None:
@@ -425,6 +436,7 @@ likert_tall = arrays(
 )
 
 
+@pytest.mark.filterwarnings("ignore::stigma_analysis.reliability.KeyingWarning")  # random answers
 @settings(max_examples=40, deadline=None)
 @given(X=likert_tall, seed=st.integers(0, 2**32 - 1))
 def test_row_order_changes_nothing(X: np.ndarray, seed: int) -> None:
@@ -504,6 +516,7 @@ def test_alpha_argument_errors(kwargs: dict[str, Any], exc: type[Exception], mat
         alpha(df, **kwargs)
 
 
+@pytest.mark.filterwarnings("ignore::stigma_analysis.reliability.KeyingWarning")  # random answers
 def test_reliability_reports_a_constant_item_per_scale() -> None:
     rng = np.random.default_rng(2)
     df = pd.DataFrame(rng.integers(1, 5, size=(60, 6)).astype(float), columns=list("abcdef"))
