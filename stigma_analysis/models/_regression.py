@@ -23,9 +23,9 @@ from stigma_analysis.models._results import (
 
 __all__ = ["fit_model", "fit_models"]
 
-Family = Literal["gaussian", "binomial", "ordinal", "mixed", "gee"]
+Family = Literal["gaussian", "binomial", "ordinal", "mixed", "gee", "poisson", "negative_binomial"]
 CovType = Literal["HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust"]
-_FAMILIES = ("gaussian", "binomial", "ordinal", "mixed", "gee")
+_FAMILIES = ("gaussian", "binomial", "ordinal", "mixed", "gee", "poisson", "negative_binomial")
 _GEE_COV = ("exchangeable", "ar1", "independence")
 _T = TypeVar("_T")
 
@@ -110,7 +110,7 @@ def fit_model(
         Patsy formula, e.g. ``"mspss_total ~ ismi_total_excl_sr + age + C(site)"``. Rows with a
         missing value in any column the formula, ``groups``, ``weights``, ``cluster`` or
         ``time`` uses are dropped (listwise); ``summary.n`` reports the rows used.
-    family : {"gaussian", "binomial", "ordinal", "mixed", "gee"}
+    family : {"gaussian", "binomial", "ordinal", "mixed", "gee", "poisson", "negative_binomial"}
         ``gaussian``: OLS (WLS with ``weights``). ``binomial``: logistic regression (0/1
         outcome), odds ratios reported. ``ordinal``: proportional-odds logistic regression on an
         ordered outcome (ordered Categorical, or numeric codes taken in sorted order); thresholds
@@ -118,7 +118,11 @@ def fit_model(
         model by REML with random intercepts per ``groups`` and random slopes from
         ``re_formula``. ``gee``: generalised estimating equations with working correlation
         ``gee_cov`` and robust (sandwich) standard errors, solved as ``geepack::geeglm``
-        (see Notes).
+        (see Notes). ``poisson``: Poisson regression (log link) of a count outcome.
+        ``negative_binomial``: negative binomial (NB2, log link) regression of an overdispersed
+        count, theta by maximum likelihood as ``MASS::glm.nb`` (theta and its SE in
+        ``variance_components``). Count models report rate ratios ``exp(estimate)`` in the
+        ``odds_ratio`` columns.
     groups : str, optional
         Clustering column (respondent id) for ``mixed`` and ``gee``; required there.
     re_formula : str, optional
@@ -126,10 +130,12 @@ def fit_model(
         default: random intercept only.
     weights : str, optional
         Column of frequency / analytic weights (``gaussian``: WLS; ``binomial``: frequency
-        weights; ``ordinal``: case weights as ``polr(weights=)``). Not available for ``mixed``
-        and ``gee``.
+        weights; ``poisson``, ``negative_binomial``: frequency weights as ``glm(weights=)``;
+        ``ordinal``: case weights as ``polr(weights=)``). Not available for ``mixed`` and
+        ``gee``.
     cluster : str, optional
-        Column for cluster-robust standard errors (``gaussian``, ``binomial``): the way to
+        Column for cluster-robust standard errors (``gaussian``, ``binomial``, ``poisson``,
+        ``negative_binomial``; statsmodels' CR1 with the G/(G-1) correction): the way to
         fit these families to repeated rows per respondent (``cluster="resp_id"``). ``gee``
         and ``mixed`` model the clustering through ``groups`` instead.
     cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust"}, optional
@@ -168,7 +174,8 @@ def fit_model(
     distribution otherwise. ``aic``/``bic`` are R's ``AIC()``/``BIC()``: ``-2 logLik + 2 k`` and
     ``-2 logLik + k log(n)``. For ``gaussian``, k counts the residual variance (coefficients + 1,
     as ``AIC(lm)``; a weighted fit's logLik includes ``sum(log w) / 2`` as R's does); for
-    ``binomial`` and ``ordinal`` k is the number of coefficients (and cut-points) and n is the
+    ``binomial``, ``poisson`` and ``ordinal`` k is the number of coefficients (and cut-points),
+    for ``negative_binomial`` the coefficients + theta (as ``logLik(glm.nb)``), and n is the
     sum of the frequency weights (as ``polr``; R's ``BIC(glm)`` counts weighted rows instead,
     and agrees with ours on the expanded data). For ``mixed`` they are computed from the REML
     criterion as lme4 does (``-2 logLik_REML + 2 k``, k = fixed + covariance parameters + 1);
@@ -190,7 +197,9 @@ def fit_model(
     Checked against: geepack::geeglm 1.3.9 (gaussian and binomial; AR(1), exchangeable and
     independence; a panel with skipped waves and the complete panel): coefficients and robust
     SEs to 1e-8 relative, alpha and phi to 1e-8. R 4.2.2 ``logLik``/``AIC``/``BIC`` of ``lm``
-    (with and without weights), ``glm(family = binomial)`` and ``polr`` to 1e-9. lme4::lmer
+    (with and without weights), ``glm(family = binomial)`` and ``polr`` to 1e-9.
+    ``glm(family = poisson)`` and ``MASS::glm.nb`` 7.3-58.2 (with and without weights):
+    coefficients to 1e-6, SEs to 2e-5, theta to 1e-6, logLik and AIC to 1e-9. lme4::lmer
     1.1-31 on sleepstudy and on an unbalanced sleepstudy (20% of
     rows dropped), random intercept and random slope (fixed effects and SEs to 1e-4, variance
     components to 1e-3); MASS::polr 7.3-58.2 on housing (coefficients and cut-points to 1e-4).
@@ -236,6 +245,8 @@ def fit_model(
     fitter = {
         "gaussian": _fit_gaussian,
         "binomial": _fit_binomial,
+        "poisson": _fit_poisson,
+        "negative_binomial": _fit_negative_binomial,
         "ordinal": _fit_ordinal,
         "mixed": _fit_mixed,
         "gee": _fit_gee,
@@ -391,6 +402,172 @@ def _fit_binomial(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
         r2=r2,
         r2_kind="mcfadden",
         cov_type=cov_type,
+    )
+
+
+def _count_outcome(y: np.ndarray, family: str) -> None:
+    if np.asarray(y).ndim != 1 or np.any(y < 0) or np.any(y != np.round(y)):
+        raise ValueError(f"family={family!r} needs a count outcome (whole numbers >= 0)")
+
+
+def _fit_poisson(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    weights, cluster, cov_type = kw["weights"], kw["cluster"], kw["cov_type"]
+    extra = {} if weights is None else {"freq_weights": df[weights].to_numpy(float)}
+    model = smf.glm(formula, df, family=sm.families.Poisson(), **extra)
+    _count_outcome(model.endog, "poisson")
+    res, msgs = _capture(lambda: model.fit(**_fit_kwargs(df, cov_type, cluster)))
+    coefs = _tidy_from_sm(res, std=False, odds=True, ci_level=kw["ci_level"])
+    n = float(np.sum(res.model.freq_weights)) if weights is not None else res.nobs
+    k = len(res.params)
+    return _finish(
+        "poisson",
+        formula,
+        res,
+        coefs,
+        msgs,
+        n=round(n),
+        n_groups=_n_clusters(df, cluster),
+        converged=bool(getattr(res, "converged", True)),
+        aic=-2 * res.llf + 2 * k,
+        bic=-2 * res.llf + k * np.log(n),
+        loglik=res.llf,
+        r2=1.0 - res.llf / res.llnull,
+        r2_kind="mcfadden",
+        cov_type=cov_type,
+    )
+
+
+def _nb_loglik(y: np.ndarray, mu: np.ndarray, theta: float, w: np.ndarray) -> float:
+    from scipy.special import gammaln
+
+    ll = (
+        gammaln(theta + y)
+        - gammaln(theta)
+        - gammaln(y + 1)
+        + theta * np.log(theta)
+        + y * np.log(np.where(y > 0, mu, 1.0))
+        - (theta + y) * np.log(theta + mu)
+    )
+    return float(np.sum(w * ll))
+
+
+_THETA_MAX = 1e8  # a negative binomial with this theta is a Poisson model to ~1e-8
+
+
+def _theta_ml(y: np.ndarray, mu: np.ndarray, w: np.ndarray, start: float | None) -> float:
+    """ML estimate of the negative binomial theta at fixed means (``MASS::theta.ml``)."""
+    from scipy.special import digamma, polygamma
+
+    n = float(w.sum())
+    t = start if start is not None else n / float(np.sum(w * (y / mu - 1.0) ** 2))
+    for _ in range(100):
+        score = np.sum(
+            w * (digamma(t + y) - digamma(t) + np.log(t) + 1 - np.log(t + mu) - (y + t) / (mu + t))
+        )
+        info = np.sum(
+            w
+            * (
+                -polygamma(1, t + y)
+                + polygamma(1, t)
+                - 1 / t
+                + 2 / (mu + t)
+                - (y + t) / (mu + t) ** 2
+            )
+        )
+        step = float(score / info)
+        t_new = t + step
+        if not np.isfinite(t_new) or t_new > _THETA_MAX or (info <= 0 and score > 0):
+            # no overdispersion (or underdispersion): theta runs to infinity, i.e. Poisson
+            return _THETA_MAX
+        if t_new <= 0:
+            t_new = t / 2
+        if abs(t_new - t) < 1e-12 * max(t, 1.0):
+            return float(t_new)
+        t = float(t_new)
+    return float(t)
+
+
+def _fit_negative_binomial(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+    from scipy.special import polygamma
+
+    weights, cluster, cov_type = kw["weights"], kw["cluster"], kw["cov_type"]
+    extra = {} if weights is None else {"freq_weights": df[weights].to_numpy(float)}
+    fit_kw = _fit_kwargs(df, cov_type, cluster)
+    pois = smf.glm(formula, df, family=sm.families.Poisson(), **extra)
+    y = np.asarray(pois.endog, float)
+    _count_outcome(y, "negative_binomial")
+    w = np.asarray(pois.freq_weights, float)
+
+    def fit() -> tuple[Any, float, bool]:
+        # glm.nb's alternation: IRLS for beta at fixed theta, Newton for theta at fixed beta
+        res = pois.fit()
+        theta = _theta_ml(y, np.asarray(res.fittedvalues, float), w, None)
+        ll_old = -np.inf
+        for i in range(100):
+            if i:
+                theta = _theta_ml(y, np.asarray(res.fittedvalues, float), w, theta)
+            model = smf.glm(
+                formula, df, family=sm.families.NegativeBinomial(alpha=1.0 / theta), **extra
+            )
+            res = model.fit(start_params=res.params, tol=1e-12, **fit_kw)
+            ll = _nb_loglik(y, np.asarray(res.fittedvalues, float), theta, w)
+            if abs(ll - ll_old) < 1e-11 * abs(ll):
+                return res, theta, True
+            ll_old = ll
+        return res, theta, False
+
+    (res, theta, converged), msgs = _capture(fit)
+    coefs = _tidy_from_sm(res, std=False, odds=True, ci_level=kw["ci_level"])
+    mu = np.asarray(res.fittedvalues, float)
+    llf = _nb_loglik(y, mu, theta, w)
+    info = np.sum(
+        w
+        * (
+            -polygamma(1, theta + y)
+            + polygamma(1, theta)
+            - 1 / theta
+            + 2 / (mu + theta)
+            - (y + theta) / (mu + theta) ** 2
+        )
+    )
+    n = float(w.sum()) if weights is not None else float(res.nobs)
+    k = len(res.params) + 1  # theta counts, as logLik(glm.nb)
+    vc = pd.DataFrame(
+        {
+            "group": ["Dispersion"],
+            "term": ["theta"],
+            "term2": [""],
+            "variance": [1.0 / float(info) if info > 0 else np.nan],
+            "sd_cor": [theta],
+        },
+        columns=["group", "term", "term2", "variance", "sd_cor"],
+    )
+    if theta >= _THETA_MAX:
+        msgs.append(
+            f"The negative binomial theta ran to its bound ({_THETA_MAX:g}): the counts show "
+            "no overdispersion, so the model is the Poisson model (use family='poisson')."
+        )
+    return _finish(
+        "negative_binomial",
+        formula,
+        res,
+        coefs,
+        msgs,
+        n=round(n),
+        n_groups=_n_clusters(df, cluster),
+        converged=converged,
+        aic=-2 * llf + 2 * k,
+        bic=-2 * llf + k * np.log(n),
+        loglik=llf,
+        r2=np.nan,
+        r2_kind="",
+        cov_type=cov_type,
+        vc=vc,
     )
 
 
