@@ -160,7 +160,9 @@ def fit_model(
         ``gee``.
     cluster : str, optional
         Column for cluster-robust standard errors (``gaussian``, ``binomial``, ``poisson``,
-        ``negative_binomial``; statsmodels' CR1 with the G/(G-1) correction): the way to
+        ``negative_binomial``, ``ordinal``), as ``sandwich::vcovCL(fit, cluster = ~id)``:
+        ``G/(G-1) (n-1)/(n-k)`` times the sandwich for gaussian (type HC1), ``G/(G-1)`` for the
+        others (type HC0, bread = the model-based covariance; Stata's vce(cluster)): the way to
         fit these families to repeated rows per respondent (``cluster="resp_id"``). ``gee``
         and ``mixed`` model the clustering through ``groups`` instead.
     cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust"}, optional
@@ -230,7 +232,8 @@ def fit_model(
     coefficients to 1e-6, SEs to 2e-5, theta to 1e-6, logLik and AIC to 1e-9.
     ``lme4::glmer(family = binomial)`` 1.1-31 with a random intercept, nAGQ = 1 and 10, on an
     unbalanced panel: estimates, SEs and the intercept SD to 3e-4, logLik to 1e-4 (lme4's
-    optimiser stops ~1e-5 short of the optimum). lme4::lmer
+    optimiser stops ~1e-5 short of the optimum). ``sandwich::vcovCL`` 3.0-2 cluster-robust SEs
+    of lm, glm (binomial, poisson), glm.nb and polr on a 100 x 3 panel to 2e-5. lme4::lmer
     1.1-31 on sleepstudy and on an unbalanced sleepstudy (20% of
     rows dropped), random intercept and random slope (fixed effects and SEs to 1e-4, variance
     components to 1e-3); MASS::polr 7.3-58.2 on housing (coefficients and cut-points to 1e-4).
@@ -309,6 +312,49 @@ def fit_model(
     all_msgs = result.warnings + late
     summary = result.summary.assign(n_warnings=len(all_msgs))
     return dataclasses.replace(result, warnings=all_msgs, summary=summary)
+
+
+def _glm_fit_kwargs(cov_type: str) -> dict[str, Any]:
+    """statsmodels fit() arguments for a GLM: cluster-robust SEs are computed afterwards."""
+    return {} if cov_type == "cluster" else {"cov_type": cov_type}
+
+
+def _cluster_sandwich(
+    cov: np.ndarray, scores: np.ndarray, clusters: pd.Series
+) -> tuple[np.ndarray, int]:
+    """``G/(G-1) B (sum_g s_g s_g') B`` as ``sandwich::vcovCL(type = "HC0")``; B = model cov."""
+    codes = pd.factorize(clusters)[0]
+    g = int(codes.max()) + 1
+    per = np.zeros((g, scores.shape[1]))
+    np.add.at(per, codes, scores)
+    out = cov @ (per.T @ per) @ cov * g / (g - 1)
+    return (out + out.T) / 2, g
+
+
+def _glm_coefs(
+    res: Any, df: pd.DataFrame, cov_type: str, cluster: str | None, ci_level: float
+) -> pd.DataFrame:
+    """Coefficient table of a GLM (log-odds / log-rate scale, exp in the odds_ratio columns)."""
+    if cov_type != "cluster":
+        return _tidy_from_sm(res, std=False, odds=True, ci_level=ci_level)
+    from scipy import stats
+
+    params = np.asarray(res.params, float)
+    scores = np.asarray(res.model.score_obs(params), float)
+    cov, _ = _cluster_sandwich(np.asarray(res.cov_params(), float), scores, df[cluster])
+    se = np.sqrt(np.diag(cov))
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pval = 2 * stats.norm.sf(np.abs(params / se))
+    return coefficient_frame(
+        list(res.model.exog_names),
+        params,
+        se,
+        ci_low=params - z * se,
+        ci_high=params + z * se,
+        p=pval,
+        odds_ratio=True,
+    )
 
 
 def _fit_kwargs(df: pd.DataFrame, cov_type: str, cluster: str | None) -> dict[str, Any]:
@@ -413,12 +459,12 @@ def _fit_binomial(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
 
     def fit() -> Any:
         model = smf.glm(formula, df, family=sm.families.Binomial(), **extra)
-        return model.fit(**_fit_kwargs(df, cov_type, cluster))
+        return model.fit(**_glm_fit_kwargs(cov_type))
 
     res, msgs = _capture(fit)
     if np.asarray(res.model.endog).ndim != 1:
         raise ValueError("family='binomial' needs a 0/1 (or boolean) outcome column")
-    coefs = _tidy_from_sm(res, std=False, odds=True, ci_level=kw["ci_level"])
+    coefs = _glm_coefs(res, df, cov_type, cluster, kw["ci_level"])
     converged = bool(getattr(res, "converged", True))
     r2 = 1.0 - res.llf / res.llnull
     n = float(np.sum(res.model.freq_weights)) if weights is not None else res.nobs
@@ -453,8 +499,8 @@ def _fit_poisson(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
     extra = {} if weights is None else {"freq_weights": df[weights].to_numpy(float)}
     model = smf.glm(formula, df, family=sm.families.Poisson(), **extra)
     _count_outcome(model.endog, "poisson")
-    res, msgs = _capture(lambda: model.fit(**_fit_kwargs(df, cov_type, cluster)))
-    coefs = _tidy_from_sm(res, std=False, odds=True, ci_level=kw["ci_level"])
+    res, msgs = _capture(lambda: model.fit(**_glm_fit_kwargs(cov_type)))
+    coefs = _glm_coefs(res, df, cov_type, cluster, kw["ci_level"])
     n = float(np.sum(res.model.freq_weights)) if weights is not None else res.nobs
     k = len(res.params)
     return _finish(
@@ -532,7 +578,7 @@ def _fit_negative_binomial(df: pd.DataFrame, formula: str, **kw: Any) -> ModelRe
 
     weights, cluster, cov_type = kw["weights"], kw["cluster"], kw["cov_type"]
     extra = {} if weights is None else {"freq_weights": df[weights].to_numpy(float)}
-    fit_kw = _fit_kwargs(df, cov_type, cluster)
+    fit_kw = _glm_fit_kwargs(cov_type)
     pois = smf.glm(formula, df, family=sm.families.Poisson(), **extra)
     y = np.asarray(pois.endog, float)
     _count_outcome(y, "negative_binomial")
@@ -557,7 +603,7 @@ def _fit_negative_binomial(df: pd.DataFrame, formula: str, **kw: Any) -> ModelRe
         return res, theta, False
 
     (res, theta, converged), msgs = _capture(fit)
-    coefs = _tidy_from_sm(res, std=False, odds=True, ci_level=kw["ci_level"])
+    coefs = _glm_coefs(res, df, cov_type, cluster, kw["ci_level"])
     mu = np.asarray(res.fittedvalues, float)
     llf = _nb_loglik(y, mu, theta, w)
     info = np.sum(
@@ -641,10 +687,10 @@ def _fit_ordinal(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
     from statsmodels.tools.numdiff import approx_fprime, approx_hess3
 
     weights, cov_type = kw["weights"], kw["cov_type"]
-    if kw["cluster"] is not None or cov_type not in {"nonrobust"}:
+    if cov_type not in {"nonrobust", "cluster"}:
         raise ValueError(
-            "family='ordinal' supports only model-based standard errors "
-            f"(cov_type='nonrobust', no cluster=); got cov_type={cov_type!r}"
+            "family='ordinal' supports model-based (cov_type='nonrobust') or cluster-robust "
+            f"(cluster=) standard errors; got cov_type={cov_type!r}"
         )
     df, levels = _ordered_outcome(df, formula)
     w = df[weights].to_numpy(float) if weights is not None else np.ones(len(df))
@@ -672,6 +718,10 @@ def _fit_ordinal(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
     k_levels = len(levels) - 1
     nb = len(params) - k_levels
     cov = np.asarray(res.cov_params(), float)
+    if cov_type == "cluster":
+        # per-respondent sums of the (weighted) observation scores: sandwich::vcovCL(polr)
+        scores = approx_fprime(params, lambda p_: w * model.loglikeobs(p_), centered=True)
+        cov, _ = _cluster_sandwich(cov, np.atleast_2d(scores), df[kw["cluster"]])
     # thresholds: statsmodels uses (t1, log(t2 - t1), ...); polr reports the cut-points zeta
     raw = params[nb:]
     zeta = np.cumsum(np.concatenate([raw[:1], np.exp(raw[1:])]))
@@ -711,7 +761,7 @@ def _fit_ordinal(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
         coefs,
         msgs,
         n=round(n),
-        n_groups=np.nan,
+        n_groups=_n_clusters(df, kw["cluster"]),
         converged=converged,
         aic=-2 * llf + 2 * k,
         bic=-2 * llf + k * np.log(n),
