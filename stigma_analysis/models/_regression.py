@@ -873,6 +873,16 @@ def _fit_mixed(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
     )
 
 
+def _full_rank(X: np.ndarray, names: list[str], formula: str) -> None:
+    """Raise when the design matrix has collinear columns (no unique solution)."""
+    rank = int(np.linalg.matrix_rank(X))
+    if rank < X.shape[1]:
+        raise ValueError(
+            f"the predictors of {formula!r} are collinear or constant in the rows used "
+            f"(design columns {names}, rank {rank}): drop or recode one of them"
+        )
+
+
 def _fit_binomial_mixed(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
     import patsy
     from scipy import stats
@@ -890,6 +900,7 @@ def _fit_binomial_mixed(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResul
         raise ValueError("family='binomial_mixed' needs a 0/1 (or boolean) outcome column")
     X = X_df.to_numpy(float)
     names = list(X_df.columns)
+    _full_rank(X, names, formula)
     codes = pd.factorize(df[groups])[0]
     res, msgs = _capture(lambda: fit_binomial_glmm(y, X, codes, n_agq=kw["n_agq"]))
     est = res.params
@@ -972,6 +983,7 @@ def _fit_gee(df: pd.DataFrame, formula: str, **kw: Any) -> ModelResult:
         raise ValueError("gee_family='binomial' needs a 0/1 (or boolean) outcome column")
     X = X_df.to_numpy(float)
     names = list(X_df.columns)
+    _full_rank(X, names, formula)
 
     def fit() -> Any:
         return fit_gee(y, X, codes, t, corstr=gee_cov, binomial=binom)

@@ -447,6 +447,12 @@ def test_gee_ar1_uses_the_wave_distance(gee_panel: pd.DataFrame) -> None:
     np.testing.assert_allclose(e1.coefficients["estimate"], e2.coefficients["estimate"], rtol=1e-10)
 
 
+def test_gee_collinear_predictors_are_an_error(gee_panel: pd.DataFrame) -> None:
+    d = gee_panel.assign(stigma2=2 * gee_panel["stigma"])
+    with pytest.raises(ValueError, match="collinear"):
+        fit_model(d, "wellbeing ~ stigma + stigma2", family="gee", groups="id")
+
+
 def test_gee_default_epsilon_of_geepack_is_close(gee_panel: pd.DataFrame) -> None:
     # geepack's default control (epsilon = 1e-4) stops short of the root: within 1e-5 of ours
     ref = _ref("geepack_panel.json")["default_epsilon"]["gaussian_ar1"]
