@@ -33,7 +33,7 @@ Family = Literal[
     "negative_binomial",
     "binomial_mixed",
 ]
-CovType = Literal["HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust"]
+CovType = Literal["HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust", "naive"]
 _FAMILIES = (
     "gaussian",
     "binomial",
@@ -165,7 +165,7 @@ def fit_model(
         others (type HC0, bread = the model-based covariance; Stata's vce(cluster)): the way to
         fit these families to repeated rows per respondent (``cluster="resp_id"``). ``gee``
         and ``mixed`` model the clustering through ``groups`` instead.
-    cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust"}, optional
+    cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust", "naive"}, optional
         Standard errors. Default: ``"cluster"`` when ``cluster`` is given, else ``"HC3"`` for
         gaussian, ``"nonrobust"`` (model-based) for binomial, ordinal and mixed, ``"robust"``
         (sandwich) for gee (``"naive"``: gee's model-based ``phi H^-1``).

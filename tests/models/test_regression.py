@@ -429,6 +429,18 @@ def test_gee_matches_geepack(gee_panel: pd.DataFrame, panel: str, case: str) -> 
     assert s["cov_type"] == "robust"
     assert s["converged"]
     assert res.warnings == ()
+    naive = fit_model(
+        d,
+        formula,
+        family="gee",
+        groups="id",
+        time="wave",
+        gee_cov=corstr,  # type: ignore[arg-type]
+        gee_family=fam,  # type: ignore[arg-type]
+        cov_type="naive",
+    )
+    np.testing.assert_allclose(naive.coefficients["se"], ref["se_naive"], rtol=1e-8)
+    assert naive.summary.iloc[0]["cov_type"] == "naive"
 
 
 def test_gee_ar1_uses_the_wave_distance(gee_panel: pd.DataFrame) -> None:
