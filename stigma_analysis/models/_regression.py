@@ -1039,6 +1039,18 @@ def _spec_get(spec: Any, key: str) -> Any:
     return getattr(spec, key, None)
 
 
+_OPTIONAL_SPEC_KEYS = (
+    "cluster",
+    "weights",
+    "cov_type",
+    "time",
+    "gee_cov",
+    "gee_family",
+    "n_agq",
+    "ci_level",
+)
+
+
 def fit_models(study: Any) -> dict[str, ModelResult]:
     """Fit every model named in a study's specification on its scores.
 
@@ -1046,7 +1058,9 @@ def fit_models(study: Any) -> dict[str, ModelResult]:
     ----------
     study : Study
         Any object with ``study.spec.models`` (entries with ``name, formula, family, groups,
-        re_formula`` and optionally ``cluster``, as attributes or mapping keys) and
+        re_formula`` and optionally any of ``cluster, weights, cov_type, time, gee_cov,
+        gee_family, n_agq, ci_level``, as attributes or mapping keys; absent or None means
+        :func:`fit_model`'s default) and
         ``study.scores`` (a DataFrame, one row per respondent × wave).
 
     Returns
@@ -1066,12 +1080,13 @@ def fit_models(study: Any) -> dict[str, ModelResult]:
     out: dict[str, ModelResult] = {}
     for spec in models:
         name = _spec_get(spec, "name")
+        optional = {k: _spec_get(spec, k) for k in _OPTIONAL_SPEC_KEYS}
         out[str(name)] = fit_model(
             data,
             _spec_get(spec, "formula"),
             family=_spec_get(spec, "family") or "gaussian",
             groups=_spec_get(spec, "groups"),
             re_formula=_spec_get(spec, "re_formula"),
-            cluster=_spec_get(spec, "cluster"),
+            **{k: v for k, v in optional.items() if v is not None},
         )
     return out

@@ -583,10 +583,19 @@ def test_fit_models_duck_typed_study(sleepstudy: pd.DataFrame) -> None:
             re_formula=None,
             cluster=None,
         ),
+        {
+            "name": "gee_ar1",
+            "formula": "Reaction ~ wave",
+            "family": "gee",
+            "groups": "resp_id",
+            "gee_cov": "ar1",
+            "time": "wave",
+        },
     ]
     study = SimpleNamespace(spec=SimpleNamespace(models=models), scores=d)
     out = fit_models(study)
-    assert list(out) == ["ols", "lmm", "gee"]
+    assert list(out) == ["ols", "lmm", "gee", "gee_ar1"]
+    assert out["gee_ar1"].variance_components["term"].iloc[0] == "ar1"
     assert out["lmm"].family == "mixed"
     assert len(out["lmm"].variance_components) == 4
     with pytest.raises(TypeError, match=r"spec\.models"):
