@@ -173,6 +173,8 @@ def fit_gee(
         pearson, H, U = parts(beta, alpha)
         step = np.linalg.solve(H, U.sum(axis=0))
         beta_new = beta + step
+        if not np.all(np.isfinite(beta_new)):
+            break  # diverging (e.g. perfect separation): keep the last finite estimates
         mu, v, _ = _mean_parts(X @ beta_new, binomial)
         pearson_new = (y - mu) / np.sqrt(v)
         phi = float(np.mean(pearson_new**2))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from stigma_analysis.models._pool import pool
-from stigma_analysis.models._regression import _formula_columns, fit_model
+from stigma_analysis.models._regression import Family, _formula_columns, fit_model
 
 __all__ = ["COMPARISON_COLUMNS", "Imputation", "compare_complete_case", "fit_imputed", "impute"]
 
@@ -309,7 +309,7 @@ def fit_imputed(
     m: int = 20,
     n_iter: int = 10,
     seed: int | None = 20240101,
-    family: Literal["gaussian", "binomial", "ordinal", "mixed", "gee"] = "gaussian",
+    family: Family = "gaussian",
     method: Literal["pmm", "norm"] = "pmm",
     categorical: Sequence[str] = (),
     auxiliary: Sequence[str] = (),
@@ -426,7 +426,7 @@ def compare_complete_case(
     m: int = 20,
     n_iter: int = 10,
     seed: int | None = 20240101,
-    family: Literal["gaussian", "binomial", "ordinal", "mixed", "gee"] = "gaussian",
+    family: Family = "gaussian",
     method: Literal["pmm", "norm"] = "pmm",
     categorical: Sequence[str] = (),
     auxiliary: Sequence[str] = (),

@@ -225,7 +225,10 @@ def mediation(
     3     total     0.396  0.111   0.176    0.617
     4  indirect     0.357  0.080   0.222    0.547
 
-    Checked against: pingouin.mediation_analysis 0.7.0 on its ``mediation`` data (a, direct,
+    Checked against: boot 1.3-28.1 in R with NA (aliased) resamples dropped, n = 20 with a
+    binary covariate held by 2 respondents (dropped count, bootstrap SDs and percentile limits
+    within Monte Carlo error; tests/results/mediation_degenerate.R).
+    pingouin.mediation_analysis 0.7.0 on its ``mediation`` data (a, direct,
     total and indirect point estimates to 1e-8; pingouin's ``Y ~ M`` row omits x, so it is not
     our b); closed-form OLS paths to 1e-10.
     """

@@ -97,7 +97,9 @@ def pool(
        estimate   total      df     riv    fmi
     0    0.5108  0.0134  21.787  0.1023  0.166
 
-    Checked against: mice::pool.scalar 3.15.0 on fixed inputs (qbar, t, df, fmi to 1e-10).
+    Checked against: mice::pool.scalar 3.15.0 on fixed inputs (qbar, t, df, fmi to 1e-10);
+    mice::pool 3.15.0 on mice's own 20 ``lm`` analyses of a 600-row imputed data set (estimate,
+    se, df, riv, lambda, fmi of 6 terms to 1e-10).
     """
     from scipy import stats
 

@@ -61,24 +61,29 @@ class ModelResult:
     Attributes
     ----------
     family : str
-        ``gaussian``, ``binomial``, ``ordinal``, ``mixed`` or ``gee``.
+        ``gaussian``, ``binomial``, ``ordinal``, ``mixed``, ``gee``, ``poisson`` or
+        ``negative_binomial``.
     formula : str
         The model formula as given.
     coefficients : pandas.DataFrame
         One row per term, columns ``term, kind, estimate, se, ci_low, ci_high, p, std_estimate,
         odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high``. ``kind`` is ``"coefficient"`` or,
         for ordinal models, ``"threshold"`` (cut-points on the scale of ``MASS::polr``'s
-        ``zeta``). Columns that do not apply to a family hold NaN.
+        ``zeta``). ``odds_ratio*`` hold ``exp`` of the estimate and interval for log-odds and
+        log-rate models (odds ratios; rate ratios for ``poisson`` / ``negative_binomial``).
+        Columns that do not apply to a family hold NaN.
     summary : pandas.DataFrame
         One row, columns ``family, formula, n, n_groups, converged, aic, bic, loglik, r2,
         r2_kind, cov_type, n_warnings``. ``r2_kind`` says what ``r2`` is (``"r_squared"``,
         ``"mcfadden"`` or ``""`` when not defined).
     variance_components : pandas.DataFrame
-        Mixed models and GEE (empty otherwise): ``group, term, term2, variance, sd_cor``. Mixed:
+        Mixed models, GEE and negative binomial (empty otherwise): ``group, term, term2, variance, sd_cor``. Mixed:
         rows with an empty ``term2`` hold a variance and its standard deviation (``sd_cor``);
         rows with a ``term2`` hold a covariance and its correlation; the last row is the
         residual. GEE: ``group="Correlation"`` (``term`` the working structure, ``sd_cor`` its
         parameter alpha, NaN for independence) and ``group="Scale"`` (``variance`` = phi).
+        Negative binomial: ``group="Dispersion", term="theta"`` with theta in ``sd_cor`` and the
+        sampling variance of theta (``SE.theta^2`` of glm.nb) in ``variance``.
     warnings : tuple of str
         Convergence and estimation problems, in plain language (empty when none).
     fitted : object

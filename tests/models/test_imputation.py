@@ -60,6 +60,48 @@ def test_pool_matches_mice_pool_scalar(ref: dict) -> None:
             np.testing.assert_allclose(row[ours], case[theirs], rtol=1e-10, err_msg=case["call"])
 
 
+def test_pool_matches_mice_pool_on_mice_analyses(ref: dict) -> None:
+    # mice's own 20 lm fits (mice_pool_fits.R reruns mice_pool.R's imputation and stores each
+    # analysis's coefficients and squared SEs); pooled by us, compared with pool()$pooled of
+    # that run, stored in mice_pool.json (identical to mice_pool_fits.json's copy)
+    with open(RESULTS / "mice_pool_fits.json", encoding="utf-8") as fh:
+        fits = json.load(fh)
+    Q = np.asarray(fits["per_imputation"]["estimate"], float)
+    U = np.asarray(fits["per_imputation"]["variance"], float)
+    assert Q.shape == (20, 6)
+    n_obs = 600  # dfcom = 594 = n - k in mice (lm's residual df)
+    assert fits["pooled"]["dfcom"] == [n_obs - 6] * 6
+    out = pool(Q, U, n_obs=n_obs, n_params=6)
+    theirs = ref["pooled"]
+    assert fits["pooled"]["term"] == theirs["term"]
+    # closed forms of the same inputs: agreement to rounding error
+    for ours, col in (
+        ("estimate", "estimate"),
+        ("se", "se"),
+        ("df", "df"),
+        ("riv", "riv"),
+        ("lambda", "lambda"),
+        ("fmi", "fmi"),
+    ):
+        np.testing.assert_allclose(out[ours], theirs[col], rtol=1e-10, err_msg=ours)
+    for ours, col in (("within", "ubar"), ("between", "b"), ("total", "t")):
+        np.testing.assert_allclose(out[ours], fits["pooled"][col], rtol=1e-10, err_msg=ours)
+
+
+def test_complete_case_rows_match_lm(mice_data: pd.DataFrame, ref: dict) -> None:
+    # the complete-case side of compare_complete_case is R's lm on the complete rows
+    out = compare_complete_case(mice_data, FORMULA, m=2, n_iter=1, seed=1, cov_type="nonrobust")
+    cc = out[out["method"] == "complete_case"].set_index("term")
+    theirs = (
+        pd.DataFrame(ref["complete_case"])
+        .assign(term=lambda t: t["term"].map(MICE_TERMS))
+        .set_index("term")
+    )
+    assert set(cc.index) == set(theirs.index)
+    np.testing.assert_allclose(cc["estimate"], theirs.loc[cc.index, "estimate"], rtol=1e-10)
+    np.testing.assert_allclose(cc["se"], theirs.loc[cc.index, "se"], rtol=1e-10)
+
+
 def test_pool_names_and_shapes() -> None:
     rng = np.random.default_rng(0)
     Q = pd.DataFrame(rng.normal(size=(5, 2)), columns=["a", "b"])

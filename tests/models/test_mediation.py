@@ -231,3 +231,34 @@ def test_constant_covariate_in_the_data_is_an_error() -> None:
     d = _rare_covariate_data(1).assign(rare=1.0)
     with pytest.raises(ValueError, match="collinear"):
         mediation(d, x="x", m="m", y="y", covariates=["rare"], n_boot=200)
+
+
+def test_degenerate_resamples_agree_with_boot_in_r() -> None:
+    # R: boot() over the same 20 rows, NA statistics (aliased lm coefficients) dropped
+    # (tests/results/mediation_degenerate.R). Different random draws: Monte Carlo agreement.
+    import json
+
+    from tests.conftest import RESULTS
+
+    with open(RESULTS / "mediation_degenerate.json", encoding="utf-8") as fh:
+        ref = json.load(fh)
+    d = pd.read_csv(RESULTS / "mediation_degenerate_data.csv")
+    B = ref["n_boot"]
+    with pytest.warns(DegenerateResampleWarning):
+        res = mediation(d, x="x", m="m", y="y", covariates=["rare"], n_boot=B, seed=11)
+    r = res.set_index("path")
+    np.testing.assert_allclose(
+        r.loc[["a", "b", "indirect"], "estimate"], ref["estimate"], rtol=1e-8
+    )
+    # dropped counts: two binomial(20000, 0.1216) draws, SD 46 each; 5 SDs of the difference
+    p = ref["expected_fraction_dropped"]
+    sd_diff = np.sqrt(2 * B * p * (1 - p))
+    assert abs(int(r["n_boot_dropped"].iloc[0]) - ref["n_dropped"]) < 5 * sd_diff
+    # bootstrap SDs within 4% (seen up to 1.4% over seeds) and percentile limits within 0.05
+    # (seen 0.015) of R's
+    np.testing.assert_allclose(r.loc[["a", "b", "indirect"], "boot_se"], ref["boot_sd"], rtol=0.04)
+    np.testing.assert_allclose(
+        r.loc["indirect", ["ci_low_percentile", "ci_high_percentile"]].to_numpy(float),
+        ref["percentile_indirect"],
+        atol=0.05,
+    )

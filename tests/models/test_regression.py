@@ -173,6 +173,137 @@ def test_information_criteria_match_r(
     assert s["n"] == ref["nobs"]
 
 
+R_COUNT_TERMS = {
+    "(Intercept)": "Intercept",
+    "stigma": "stigma",
+    "age": "age",
+    "siteB": "site[T.B]",
+    "siteC": "site[T.C]",
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "family", "weights"),
+    [
+        ("poisson", "poisson", None),
+        ("poisson_weighted", "poisson", "w"),
+        ("negbin", "negative_binomial", None),
+        ("negbin_weighted", "negative_binomial", "w"),
+    ],
+)
+def test_count_models_match_glm_and_glm_nb(case: str, family: str, weights: str | None) -> None:
+    ref = _ref("glm_counts.json")[case]
+    d = pd.read_csv(RESULTS / "glm_counts_data.csv")
+    res = fit_model(d, "events ~ stigma + age + site", family=family, weights=weights)  # type: ignore[arg-type]
+    c = res.coefficients.set_index("term").loc[[R_COUNT_TERMS[t] for t in ref["term"]]]
+    # R stops IRLS at a relative deviance change of 1e-8 (glm) and glm.nb's alternation at
+    # 1e-8 too; we iterate to 1e-11 or tighter. Seen: estimates 1e-8, SEs 4e-6 (Poisson: R's
+    # SEs use the weights of the last-but-one IRLS step) and 1e-8 (negative binomial)
+    np.testing.assert_allclose(c["estimate"], ref["estimate"], rtol=1e-6)
+    np.testing.assert_allclose(c["se"], ref["se"], rtol=2e-5)
+    np.testing.assert_allclose(c["odds_ratio"], np.exp(c["estimate"]), rtol=1e-12)
+    s = res.summary.iloc[0]
+    np.testing.assert_allclose(s["loglik"], ref["loglik"], rtol=1e-9)
+    np.testing.assert_allclose(s["aic"], ref["aic"], rtol=1e-9)
+    if weights is None:  # with weights R's BIC counts rows, ours the sum of the weights
+        np.testing.assert_allclose(s["bic"], ref["bic"], rtol=1e-9)
+        assert s["n"] == ref["nobs"]
+    assert s["converged"]
+    assert res.warnings == ()
+    if family == "negative_binomial":
+        vc = res.variance_components.iloc[0]
+        assert (vc["group"], vc["term"]) == ("Dispersion", "theta")
+        np.testing.assert_allclose(vc["sd_cor"], ref["theta"], rtol=1e-6)
+        np.testing.assert_allclose(np.sqrt(vc["variance"]), ref["se_theta"], rtol=1e-5)
+    else:
+        assert res.variance_components.empty
+
+
+def test_negative_binomial_without_overdispersion_is_poisson() -> None:
+    # underdispersed counts: theta's likelihood increases without bound (glm.nb warns that
+    # the iteration limit was reached); we stop at the bound, say so, and equal Poisson
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"x": rng.normal(size=300), "y": np.minimum(rng.poisson(1.0, 300), 2)})
+    nb = fit_model(d, "y ~ x", family="negative_binomial")
+    po = fit_model(d, "y ~ x", family="poisson")
+    assert any("no overdispersion" in w for w in nb.warnings)
+    np.testing.assert_allclose(nb.coefficients["estimate"], po.coefficients["estimate"], atol=1e-8)
+    np.testing.assert_allclose(nb.coefficients["se"], po.coefficients["se"], rtol=1e-6)
+
+
+@pytest.mark.parametrize(("case", "n_agq"), [("laplace", 1), ("agq10", 10)])
+def test_binomial_mixed_matches_glmer(case: str, n_agq: int) -> None:
+    ref = _ref("lme4_glmer_panel.json")[case]
+    d = pd.read_csv(RESULTS / "lme4_glmer_panel_data.csv")
+    res = fit_model(
+        d,
+        "distress ~ stigma + wave + female",
+        family="binomial_mixed",
+        groups="id",
+        n_agq=n_agq,
+    )
+    c = res.coefficients
+    assert list(c["term"]) == ["Intercept", "stigma", "wave", "female"]
+    # lme4 stops bobyqa / Nelder-Mead at ~1e-5 in the parameters (our optimum's log-likelihood
+    # is 1.5e-5 higher with Laplace) and both SEs come from finite-difference Hessians: seen
+    # 3e-5 (estimates), 5e-5 (SEs), 1e-5 (sd), hence 3e-4
+    np.testing.assert_allclose(c["estimate"], ref["estimate"], rtol=3e-4)
+    np.testing.assert_allclose(c["se"], ref["se"], rtol=3e-4)
+    np.testing.assert_allclose(c["odds_ratio"], np.exp(c["estimate"]), rtol=1e-12)
+    vc = res.variance_components.iloc[0]
+    assert (vc["group"], vc["term"]) == ("id", "(Intercept)")
+    np.testing.assert_allclose(vc["sd_cor"], ref["sd_intercept"], rtol=3e-4)
+    s = res.summary.iloc[0]
+    np.testing.assert_allclose(s["loglik"], ref["loglik"], atol=1e-4)
+    np.testing.assert_allclose(s["aic"], ref["aic"], atol=2e-4)
+    np.testing.assert_allclose(s["bic"], ref["bic"], atol=2e-4)
+    assert s["n"] == ref["n"]
+    assert s["n_groups"] == ref["n_groups"]
+    assert s["converged"]
+    assert res.warnings == ()
+
+
+def test_binomial_mixed_arguments() -> None:
+    d = pd.read_csv(RESULTS / "lme4_glmer_panel_data.csv")
+    with pytest.raises(ValueError, match="needs groups="):
+        fit_model(d, "distress ~ stigma", family="binomial_mixed")
+    with pytest.raises(ValueError, match="0/1"):
+        fit_model(d, "stigma ~ wave", family="binomial_mixed", groups="id")
+    with pytest.raises(ValueError, match="n_agq"):
+        fit_model(d, "distress ~ stigma", family="binomial_mixed", groups="id", n_agq=0)
+
+
+@pytest.mark.parametrize(
+    ("family", "formula"),
+    [
+        ("gaussian", "support ~ stigma + wave"),
+        ("binomial", "distress ~ stigma + wave"),
+        ("poisson", "events ~ stigma + wave"),
+        ("negative_binomial", "events ~ stigma + wave"),
+        ("ordinal", "agree ~ stigma + wave"),
+    ],
+)
+def test_cluster_robust_matches_sandwich_vcovcl(family: str, formula: str) -> None:
+    # 100 respondents x 3 waves; cluster = respondent, as sandwich::vcovCL(fit, cluster = ~id)
+    ref = _ref("stats_lm_cluster_robust.json")[family]
+    d = pd.read_csv(RESULTS / "stats_lm_cluster_robust_data.csv")
+    res = fit_model(d, formula, family=family, cluster="id")  # type: ignore[arg-type]
+    c = res.coefficients
+    # lm: closed form (seen 4e-15); glm / glm.nb: R's IRLS stops at 1e-8 (seen 2e-6); polr:
+    # numerical Hessians and scores on both sides (seen 7e-6)
+    k = len(ref["estimate"])  # polr's coef() leaves out the cut-points
+    # polr stops BFGS at reltol 1.5e-8: its estimates are good to ~1e-5
+    atol = 1e-4 if family == "ordinal" else 0.0
+    np.testing.assert_allclose(c["estimate"].to_numpy()[:k], ref["estimate"], rtol=1e-5, atol=atol)
+    np.testing.assert_allclose(c["se"], ref["se_all"], rtol=2e-5)
+    s = res.summary.iloc[0]
+    assert s["cov_type"] == "cluster"
+    assert s["n_groups"] == 100
+    # the respondent effect in the simulated data makes clustered SEs differ from model-based
+    plain = fit_model(d, formula, family=family, cov_type="nonrobust")  # type: ignore[arg-type]
+    assert not np.allclose(c["se"], plain.coefficients["se"], rtol=1e-2)
+
+
 def test_ordinal_numeric_outcome_equals_categorical(housing: pd.DataFrame) -> None:
     h = housing.copy()
     h["sat_num"] = h["Sat"].cat.codes + 1
@@ -298,6 +429,18 @@ def test_gee_matches_geepack(gee_panel: pd.DataFrame, panel: str, case: str) -> 
     assert s["cov_type"] == "robust"
     assert s["converged"]
     assert res.warnings == ()
+    naive = fit_model(
+        d,
+        formula,
+        family="gee",
+        groups="id",
+        time="wave",
+        gee_cov=corstr,  # type: ignore[arg-type]
+        gee_family=fam,  # type: ignore[arg-type]
+        cov_type="naive",
+    )
+    np.testing.assert_allclose(naive.coefficients["se"], ref["se_naive"], rtol=1e-8)
+    assert naive.summary.iloc[0]["cov_type"] == "naive"
 
 
 def test_gee_ar1_uses_the_wave_distance(gee_panel: pd.DataFrame) -> None:
@@ -314,6 +457,12 @@ def test_gee_ar1_uses_the_wave_distance(gee_panel: pd.DataFrame) -> None:
     e1 = fit_model(d, f, time="wave", gee_cov="exchangeable", **kw)  # type: ignore[arg-type]
     e2 = fit_model(d, f, time="visit", gee_cov="exchangeable", **kw)  # type: ignore[arg-type]
     np.testing.assert_allclose(e1.coefficients["estimate"], e2.coefficients["estimate"], rtol=1e-10)
+
+
+def test_gee_collinear_predictors_are_an_error(gee_panel: pd.DataFrame) -> None:
+    d = gee_panel.assign(stigma2=2 * gee_panel["stigma"])
+    with pytest.raises(ValueError, match="collinear"):
+        fit_model(d, "wellbeing ~ stigma + stigma2", family="gee", groups="id")
 
 
 def test_gee_default_epsilon_of_geepack_is_close(gee_panel: pd.DataFrame) -> None:
@@ -361,6 +510,8 @@ def test_schema_is_fixed_across_families(sleepstudy: pd.DataFrame, housing: pd.D
         fit_model(housing, "Sat ~ Infl", family="ordinal", weights="Freq"),
         fit_model(sleepstudy, "Reaction ~ Days", family="mixed", groups="Subject"),
         fit_model(sleepstudy, "Reaction ~ Days", family="gee", groups="Subject"),
+        fit_model(d.assign(k=d["depressed"] * 2), "k ~ stigma", family="poisson"),
+        fit_model(d.assign(k=d["depressed"] * 2), "k ~ stigma", family="negative_binomial"),
     ]
     for r in results:
         assert list(r.coefficients.columns) == list(COEFFICIENT_COLUMNS)
@@ -391,7 +542,8 @@ def test_listwise_deletion_counts_rows() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"family": "poisson"}, "family must be one of"),
+        ({"family": "tobit"}, "family must be one of"),
+        ({"family": "poisson"}, "count outcome"),
         ({"family": "mixed"}, "needs groups="),
         ({"family": "gee", "groups": "site", "gee_cov": "ar1"}, "needs time="),
         ({"family": "gee", "groups": "site", "gee_cov": "toeplitz"}, "gee_cov must be one of"),
@@ -431,10 +583,19 @@ def test_fit_models_duck_typed_study(sleepstudy: pd.DataFrame) -> None:
             re_formula=None,
             cluster=None,
         ),
+        {
+            "name": "gee_ar1",
+            "formula": "Reaction ~ wave",
+            "family": "gee",
+            "groups": "resp_id",
+            "gee_cov": "ar1",
+            "time": "wave",
+        },
     ]
     study = SimpleNamespace(spec=SimpleNamespace(models=models), scores=d)
     out = fit_models(study)
-    assert list(out) == ["ols", "lmm", "gee"]
+    assert list(out) == ["ols", "lmm", "gee", "gee_ar1"]
+    assert out["gee_ar1"].variance_components["term"].iloc[0] == "ar1"
     assert out["lmm"].family == "mixed"
     assert len(out["lmm"].variance_components) == 4
     with pytest.raises(TypeError, match=r"spec\.models"):

@@ -10,7 +10,7 @@
 # (the tight epsilon so that the reference is the root of the estimating equations; geepack's
 # default epsilon = 1e-4 stops ~1e-5 away from it). The "default_epsilon" entries repeat the
 # skipped-wave AR(1) fits with geepack's default control. SEs: geepack's robust (sandwich)
-# "Std.err"; alpha: fit$geese$alpha; scale: fit$geese$gamma (phi = mean squared Pearson residual).
+# "Std.err" (se_naive: the model-based sqrt(diag(fit$geese$vbeta.naiv))); alpha: fit$geese$alpha; scale: fit$geese$gamma (phi = mean squared Pearson residual).
 suppressPackageStartupMessages({library(geepack); library(jsonlite)})
 set.seed(20261206)
 n_id <- 80; n_wave <- 5
@@ -38,7 +38,7 @@ ctl <- geese.control(epsilon = 1e-10, maxit = 200)
 summarise <- function(fit, call) {
   co <- summary(fit)$coefficients
   list(call = call, term = rownames(co), estimate = unname(co[, "Estimate"]),
-       se = unname(co[, "Std.err"]), alpha = unname(fit$geese$alpha),
+       se = unname(co[, "Std.err"]), se_naive = sqrt(diag(fit$geese$vbeta.naiv)), alpha = unname(fit$geese$alpha),
        scale = unname(fit$geese$gamma), n = nrow(fit$data),
        n_groups = length(unique(fit$id)))
 }
