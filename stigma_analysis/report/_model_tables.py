@@ -133,29 +133,24 @@ def fit_study_models(study: Study, scores: pd.DataFrame | None = None) -> dict[s
     """Fit every model of the study file on its declared waves, with honest standard errors.
 
     A model uses the rows of its ``waves`` (default every wave). When those rows hold some
-    respondents more than once, a ``gaussian`` or ``binomial`` model gets standard errors
-    clustered by respondent (CR1, as ``sandwich::vcovCL`` / Stata's ``vce(cluster id)``) unless
-    the study file names another ``cluster``; ``mixed`` and ``gee`` models account for them by
-    their ``groups``. An ``ordinal`` model over repeated respondents is refused (no clustered
-    errors for it here): declare one wave.
+    respondents more than once, a single-level model (gaussian, binomial, ordinal, poisson,
+    negative binomial) gets standard errors clustered by respondent (CR1, as
+    ``sandwich::vcovCL`` / Stata's ``vce(cluster id)``) unless the study file names another
+    ``cluster``; ``mixed``, ``binomial_mixed`` and ``gee`` models account for them by their
+    ``groups``. A ``gee`` model with ``gee_cov: ar1`` uses the wave column as its time unless the
+    model names ``time``.
 
     Returns
     -------
     dict of str to StudyModel
         In the order of the study file.
-
-    Raises
-    ------
-    SpecError
-        An ordinal model whose waves hold repeated respondents.
     """
-    from stigma_analysis.errors import SpecError
     from stigma_analysis.models import fit_model
     from stigma_analysis.scoring import score
 
     scores = score(study) if scores is None else scores
     out: dict[str, StudyModel] = {}
-    for i, m in enumerate(study.spec.models):
+    for m in study.spec.models:
         waves = list(m.waves) if m.waves else list(study.waves)
         part = scores[scores[study.wave].isin(waves)]
         extra = [c for c in (m.groups, m.cluster) if c]
@@ -163,23 +158,18 @@ def fit_study_models(study: Study, scores: pd.DataFrame | None = None) -> dict[s
         used = part.dropna(subset=cols)
         repeated = bool(used[study.id].duplicated().any())
         kwargs: dict[str, Any] = {"groups": m.groups, "re_formula": m.re_formula}
-        if m.family in ("mixed", "gee"):
+        if m.family == "gee":
+            kwargs.update(gee_cov=m.gee_cov, time=m.time or study.wave)
+        if m.family in ("mixed", "gee", "binomial_mixed"):
             how = (
-                f"random intercept per {m.groups}"
-                if m.family == "mixed"
-                else f"GEE with robust standard errors clustered by {m.groups}"
+                f"GEE with robust standard errors clustered by {m.groups}"
+                if m.family == "gee"
+                else f"random intercept per {m.groups}"
             )
         elif m.cluster:
             kwargs["cluster"] = m.cluster
             how = f"standard errors clustered by {m.cluster}"
         elif repeated:
-            if m.family == "ordinal":
-                raise SpecError(
-                    study.path,
-                    f"models[{i}].waves",
-                    f"the ordinal model {m.name!r} would use some respondents more than once "
-                    "(several waves) and cannot account for it; declare one wave, e.g. waves: [1]",
-                )
             kwargs["cluster"] = study.id
             how = f"standard errors clustered by respondent ({study.id}): people answer at several waves"
         else:

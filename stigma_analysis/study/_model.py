@@ -84,10 +84,25 @@ class ModelSpec(_Strict):
 
     name: str
     formula: str
-    family: Literal["gaussian", "binomial", "ordinal", "mixed", "gee"] = "gaussian"
+    family: Literal[
+        "gaussian",
+        "binomial",
+        "ordinal",
+        "poisson",
+        "negative_binomial",
+        "mixed",
+        "binomial_mixed",
+        "gee",
+    ] = "gaussian"
     groups: str | None = None
+    """mixed, binomial_mixed and gee: the clustering column (e.g. the respondent id)."""
     re_formula: str | None = None
     cluster: str | None = None
+    """Single-level families: cluster-robust standard errors by this column."""
+    gee_cov: Literal["exchangeable", "ar1", "independence"] = "exchangeable"
+    """gee: the working correlation."""
+    time: str | None = None
+    """gee with ar1: the column of measurement times (the wave column by default)."""
     waves: list[int] | None = None
     """The waves whose rows the model uses (``[1]``: a baseline model); default every wave."""
 
@@ -102,7 +117,7 @@ class ModelSpec(_Strict):
 
     @model_validator(mode="after")
     def _groups_needed(self) -> ModelSpec:
-        if self.family in {"mixed", "gee"} and not self.groups:
+        if self.family in {"mixed", "binomial_mixed", "gee"} and not self.groups:
             raise ValueError(
                 f"family {self.family!r} needs 'groups' (the clustering column, e.g. resp_id)"
             )

@@ -234,17 +234,25 @@ def test_model_table_counts_people_not_rows() -> None:
     assert not isinstance(hidden["estimate"], float)
 
 
-def test_an_ordinal_model_over_repeated_respondents_is_refused(tmp_path: Path) -> None:
-    from stigma_analysis.errors import SpecError
-
+def test_an_ordinal_model_over_repeated_respondents_gets_clustered_errors(tmp_path: Path) -> None:
     study_file = programme_study(tmp_path / "s")
     text = study_file.read_text(encoding="utf-8").replace(
         '    formula: "phq_total ~ C(programme) + wave"\n',
-        '    formula: "phq_1 ~ C(programme) + wave"\n    family: ordinal\n',
+        '    formula: "phq_total_band ~ C(programme) + wave"\n    family: ordinal\n',
     )
     study_file.write_text(text, encoding="utf-8")
-    with pytest.raises(SpecError, match=r"models\[1\]\.waves.*ordinal.*more than once"):
-        tbl.fit_study_models(_quiet_load(study_file))
+    phq = study_file.parent / "phq.yaml"  # three ordered bands (alphabetical = severity order)
+    phq.write_text(
+        phq.read_text(encoding="utf-8").replace(
+            "    - {label: moderate, from: 10}\n",
+            "    - {label: mild, from: 5}\n    - {label: moderate, from: 10}\n",
+        ),
+        encoding="utf-8",
+    )
+    fitted = tbl.fit_study_models(_quiet_load(study_file))["symptoms_pooled"]
+    assert fitted.options["cluster"] == "pid"
+    assert fitted.errors.startswith("standard errors clustered by respondent")
+    assert fitted.n_people < fitted.n_rows
 
 
 def test_invariance_needs_5_cases_per_parameter_in_each_group() -> None:
