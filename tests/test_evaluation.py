@@ -382,7 +382,14 @@ def test_attrition_retention_and_baseline_comparison():
     data = _panel(n=300, seed=5)
     res = ev.attrition(data, id="rid", wave="visit", compare=("age", "site"), by="arm")
     ret = res.retention
-    assert list(ret.columns) == ["arm", "visit", "n_baseline", "n_present", "pct_retained"]
+    assert list(ret.columns) == [
+        "arm",
+        "visit",
+        "n_seen",
+        "n_baseline",
+        "n_present",
+        "pct_retained",
+    ]
     for (a, w), part in data.groupby(["arm", "visit"]):
         row = ret[(ret["arm"] == a) & (ret["visit"] == w)].iloc[0]
         assert row["n_present"] == len(part)

@@ -22,8 +22,10 @@ class AttritionResult:
     Attributes
     ----------
     retention : pandas.DataFrame
-        ``by..., wave, n_baseline, n_present, pct_retained``: of the respondents present at
-        baseline, how many are present at each wave (percent, 0-100).
+        ``by..., wave, n_seen, n_baseline, n_present, pct_retained``: ``n_seen`` respondents
+        were seen at the wave (late entrants included, grouped by that wave's row); of the
+        ``n_baseline`` respondents present at baseline, ``n_present`` are present at the wave
+        (``pct_retained``, percent, 0-100).
     baseline : pandas.DataFrame
         ``by..., variable, level, statistic, n_completers, n_dropouts, completers,
         completers_sd, dropouts, dropouts_sd, smd, test, p`` (see :func:`attrition`).
@@ -120,11 +122,11 @@ def _compare_categorical(x: pd.Series, done: pd.Series) -> list[dict[str, Any]]:
 
 
 def attrition(
-    data: pd.DataFrame,
+    data: Any,
     *,
-    id: str,
+    id: str | None = None,
     wave: str = "wave",
-    baseline: Any = 1,
+    baseline: Any = None,
     final: Any = None,
     compare: Sequence[str] = (),
     by: str | Sequence[str] = (),
@@ -135,13 +137,14 @@ def attrition(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Long data: one row per respondent x wave.
+    data : pandas.DataFrame or Study
+        Long data: one row per respondent x wave. A loaded
+        :class:`~stigma_analysis.study.Study` gives its raw rows, id and wave columns.
     id : str
-        Respondent id column.
+        Respondent id column (taken from the study for a Study).
     wave : str, default "wave"
-    baseline : default 1
-        The baseline wave; only respondents present there are followed.
+    baseline : optional
+        The baseline wave; only respondents present there are followed. Default: the first.
     final : optional
         The wave that defines a completer (present there); default the last wave.
     compare : sequence of str
@@ -191,14 +194,20 @@ def attrition(
     ...                              "intervention", "intervention", "comparison"]})
     >>> res = attrition(long, id="resp_id", compare=["arm"])
     >>> res.retention
-       wave  n_baseline  n_present  pct_retained
-    0     1           4          4         100.0
-    1     2           4          3          75.0
+       wave  n_seen  n_baseline  n_present  pct_retained
+    0     1       4           4          4         100.0
+    1     2       3           4          3          75.0
     >>> res.baseline[["variable", "level", "completers", "dropouts", "smd"]].round(3)
       variable         level  completers  dropouts  smd
     0      arm    comparison       0.333       1.0 -2.0
     1      arm  intervention       0.667       0.0  2.0
     """
+    if not isinstance(data, pd.DataFrame) and hasattr(data, "spec"):  # a Study
+        id = data.id if id is None else id
+        wave = data.wave
+        data = data.data.loc[:, [c for c in data.data.columns if not str(c).startswith("_")]]
+    if id is None:
+        raise TypeError("attrition(data): id= (the respondent id column) is required")
     by = _as_tuple(by, "by")
     compare = _as_tuple(compare, "compare")
     categorical = _as_tuple(categorical, "categorical")
@@ -209,6 +218,8 @@ def attrition(
     _require(data, [id, wave, *by, *compare, *extra])
     _check_unique(data, id, wave)
     waves = sorted(pd.unique(data[wave].dropna()))
+    if baseline is None and waves:
+        baseline = waves[0]
     if baseline not in waves:
         raise ValueError(f"baseline={baseline!r} is not a value of column {wave!r}; found {waves}")
     if final is None:
@@ -234,7 +245,11 @@ def attrition(
     retention[wave] = retention[wave].astype(data[wave].dtype)
     retention["n_present"] = retention["n_present"].astype("int64")
     retention["pct_retained"] = 100.0 * retention["n_present"] / retention["n_baseline"]
-    retention = retention.loc[:, [*by, wave, "n_baseline", "n_present", "pct_retained"]]
+    seen_at = rows.drop_duplicates([id, wave]).assign(_all=0)
+    n_seen = _grouped(seen_at, (*keys, wave))[id].nunique().rename("n_seen").reset_index()
+    retention = retention.merge(n_seen, on=[*keys, wave], how="left")
+    retention["n_seen"] = retention["n_seen"].fillna(0).astype("int64")
+    retention = retention.loc[:, [*by, wave, "n_seen", "n_baseline", "n_present", "pct_retained"]]
     retention = retention.reset_index(drop=True)
 
     done = pd.Series(flags[final].to_numpy(), index=base.index)

@@ -371,24 +371,6 @@ class Study:
             cols += [c for c in b.columns.values() if c not in cols]
         return cols
 
-    def attrition(self) -> pd.DataFrame:
-        """Who is present at which wave: ``wave, n, retained_pct`` (vs the first wave)."""
-        w = self.spec.wave
-        counts = self.data.groupby(w, sort=True)[self.spec.id].nunique()
-        first = counts.iloc[0] if len(counts) else 0
-        out = pd.DataFrame({"wave": counts.index.astype(int), "n": counts.to_numpy()})
-        base_ids = (
-            set(self.data.loc[self.data[w] == counts.index[0], self.spec.id])
-            if len(counts)
-            else set()
-        )
-        out["n_from_baseline"] = [
-            len(base_ids & set(self.data.loc[self.data[w] == wv, self.spec.id]))
-            for wv in counts.index
-        ]
-        out["retained_pct"] = 100 * out["n_from_baseline"] / first if first else np.nan
-        return out
-
     def presence(self) -> pd.DataFrame:
         """Wide presence table: one row per respondent, one boolean column per wave."""
         w = self.spec.wave

@@ -119,6 +119,7 @@ def test_reliability_table_reports_a_singular_scale(degenerate: pd.DataFrame) ->
             "id": "deg",
             "name": "d",
             "status": "validated",
+            "direction": "lower_is_better",
             "response": {"min": 1, "max": 6},
             "items": list(degenerate.columns),
         }

@@ -80,9 +80,8 @@ def test_load_combines_waves_and_remembers_missing_reasons(tmp_path: Path) -> No
     m = study.missing.set_index(["file", "row", "column"])
     assert m.loc[("wave1.csv", 5, "lone1"), "code"] == 97  # study-level missing code
     assert m.loc[("wave2.sav", 4, "lone1"), "reason"] == "Don't know"  # SPSS user-missing + label
-    att = study.attrition()
-    assert att["n"].tolist() == [5, 3]
-    assert att["n_from_baseline"].tolist() == [5, 3]
+    seen = study.data.groupby(study.wave)[study.id].nunique()
+    assert seen.tolist() == [5, 3]
 
 
 def test_validate_lists_every_planted_problem_and_no_others(tmp_path: Path) -> None:
