@@ -245,7 +245,7 @@ def attrition(
     retention[wave] = retention[wave].astype(data[wave].dtype)
     retention["n_present"] = retention["n_present"].astype("int64")
     retention["pct_retained"] = 100.0 * retention["n_present"] / retention["n_baseline"]
-    seen_at = rows.drop_duplicates([id, wave]).assign(_all=0)
+    seen_at = rows.loc[:, [id, wave, *by]].drop_duplicates([id, wave]).assign(_all=0)
     n_seen = _grouped(seen_at, (*keys, wave))[id].nunique().rename("n_seen").reset_index()
     retention = retention.merge(n_seen, on=[*keys, wave], how="left")
     retention["n_seen"] = retention["n_seen"].fillna(0).astype("int64")

@@ -45,6 +45,8 @@ from stigma_analysis.report._common import (
 from stigma_analysis.report._figures import plot_binned, plot_means
 from stigma_analysis.report._model_tables import StudyModel, fit_study_models, model_table
 from stigma_analysis.report._structure_tables import (
+    CFA_CASES_PER_PARAMETER,
+    CFA_MIN_N,
     cfa_min_n,
     cfa_parameters,
     cfa_table,
@@ -56,6 +58,8 @@ if TYPE_CHECKING:
     from stigma_analysis.study import BoundInstrument, Study
 
 __all__ = [
+    "CFA_CASES_PER_PARAMETER",
+    "CFA_MIN_N",
     "StudyModel",
     "alpha_by_wave",
     "captured_warnings",

@@ -32,6 +32,7 @@ def _agree() -> Instrument:
             "id": "bfi_agree",
             "name": "bfi agreeableness",
             "status": "validated",
+            "direction": "lower_is_better",
             "response": {"min": 1, "max": 6},
             "items": AGREE,
             "reverse": ["A1"],
@@ -56,7 +57,13 @@ def test_rule_rejects_out_of_range_and_fractions_of_whole_codes() -> None:
     assert ins.invalid_answers(np.array([[2.5, 2.0]])).shape == (1, 2)
     # codes that are not whole numbers: fractions inside the range are answers
     vas = Instrument.from_dict(
-        {"id": "vas", "name": "v", "response": {"min": 0, "max": 1.5}, "items": [1, 2]}
+        {
+            "id": "vas",
+            "name": "v",
+            "direction": "lower_is_better",
+            "response": {"min": 0, "max": 1.5},
+            "items": [1, 2],
+        }
     )
     assert vas.invalid_answers([0.25, 1.5, 1.6]).tolist() == [False, False, True]
 
@@ -169,6 +176,7 @@ def test_bands_and_threshold_attainment_agree_on_a_float_tie() -> None:
             "id": "tie22",
             "name": "22 items",
             "status": "validated",
+            "direction": "lower_is_better",
             "response": {"min": 1, "max": 4},
             "items": list(range(1, 23)),
             "scoring": "sum",

@@ -190,7 +190,7 @@ def test_inputs_are_never_modified(tmp_path: Path) -> None:
             "needs 'groups'",
         ),
         (
-            {"models": [{"name": "m", "formula": "y ~ x", "family": "poisson"}]},
+            {"models": [{"name": "m", "formula": "y ~ x", "family": "tobit"}]},
             "models[0].family",
             "gaussian",
         ),
