@@ -174,7 +174,7 @@ def disclose(
     Figures are accepted as they are: build them from tables that passed this gate. Text
     artists are not scanned.
 
-    Checked against: planted ids, PII and small cells in ``tests/test_privacy.py``.
+    Checked against: planted ids, PII and small cells in ``tests/privacy/test_privacy.py``.
     """
     if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)) or min_cell < 1:
         raise ValueError(f"min_cell must be an integer of at least 1, got {min_cell!r}")
@@ -285,10 +285,14 @@ class DisclosurePolicy:
     totals: Totals = "both"
 
     def __post_init__(self) -> None:
-        if isinstance(self.min_cell, bool) or not isinstance(self.min_cell, int):
+        # a boolean is an int to Python, and True would mean "suppress nothing"
+        if isinstance(self.min_cell, (bool, np.bool_)) or not isinstance(
+            self.min_cell, (int, np.integer)
+        ):
             raise TypeError(f"min_cell must be an integer, got {type(self.min_cell).__name__}")
         if self.min_cell < 1:
             raise ValueError(f"min_cell must be at least 1, got {self.min_cell}")
+        object.__setattr__(self, "min_cell", int(self.min_cell))
         for name in ("id_columns", "pii_columns", "quasi_identifiers"):
             value = getattr(self, name)
             if isinstance(value, str):

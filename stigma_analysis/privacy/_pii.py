@@ -300,7 +300,7 @@ def scan_pii(
     spaces. Likert answers, site codes and wave numbers have few distinct values or are numeric,
     so they are never flagged by content. Numeric columns are flagged by name only.
 
-    Checked against: planted columns in ``tests/test_privacy.py`` (no outside reference exists).
+    Checked against: planted columns in ``tests/privacy/test_privacy.py`` (no outside reference exists).
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -519,7 +519,7 @@ def pseudonymize(
     Krawczyk, Bellare & Canetti (1997). HMAC: Keyed-hashing for message authentication.
     RFC 2104.
 
-    Checked against: ``hmac.new(key, b"1001", hashlib.sha256)`` in ``tests/test_privacy.py``.
+    Checked against: ``hmac.new(key, b"1001", hashlib.sha256)`` in ``tests/privacy/test_privacy.py``.
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")

@@ -509,7 +509,7 @@ def suppress(
     PP     40      <5   [c]
     SR    [c]      18   [c]
 
-    Checked against: a hypothesis property test over random tables in ``tests/test_privacy.py``
+    Checked against: a hypothesis property test over random tables in ``tests/privacy/test_privacy.py``
     (no hidden cell is recoverable, by an independent rank computation).
     """
     mask, primary = _masks(
@@ -620,7 +620,7 @@ def k_anonymity(
     Sweeney, L. (2002). k-anonymity: a model for protecting privacy. *International Journal of
     Uncertainty, Fuzziness and Knowledge-Based Systems*, 10(5), 557-570.
 
-    Checked against: a constructed frame with known classes in ``tests/test_privacy.py``.
+    Checked against: a constructed frame with known classes in ``tests/privacy/test_privacy.py``.
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
