@@ -421,9 +421,11 @@ def _score(args: argparse.Namespace) -> int:
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
+    # before scoring: personal columns would be copied into the scores (DisclosureError, exit 1)
+    study.disclosure_policy()
     scores = score(study, on_invalid=args.invalid)
     out = Path(args.output)
-    written = write_survey(labelled_scores(study, scores), out, protect=study.files)
+    written = write_survey(labelled_scores(study, scores), out, protect=_score_inputs(study))
     summary = {"output": str(written), "rows": len(scores), "columns": len(scores.columns)}
     if args.json:
         _dump(summary)
@@ -432,6 +434,18 @@ def _score(args: argparse.Namespace) -> int:
             f"wrote {written}: {len(scores)} rows (respondent x wave), {len(scores.columns)} columns"
         )
     return EXIT_OK
+
+
+def _score_inputs(study: Any) -> list[Path]:
+    """Files ``score -o`` must never overwrite: the study's inputs and its pseudonym key.
+
+    Overwriting the key file would silently change every pseudonym of the next run.
+    """
+    protected = list(study.files)
+    key_file = study.spec.privacy.key_file
+    if key_file:
+        protected.append(study.folder / key_file)
+    return protected
 
 
 def _reliability(args: argparse.Namespace) -> int:

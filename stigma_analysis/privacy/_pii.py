@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import os
 import re
+import warnings
 from collections.abc import Hashable, Iterable
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,8 @@ __all__ = [
     "MIN_KEY_BYTES",
     "PII_COLUMNS",
     "PseudonymKey",
+    "WeakKeyWarning",
+    "key_weakness",
     "load_key",
     "name_hint",
     "pseudonymize",
@@ -426,6 +429,47 @@ class PseudonymKey(bytes):
         raise TypeError("a PseudonymKey cannot be pickled (it must not leave the process)")
 
 
+class WeakKeyWarning(UserWarning):
+    """A pseudonymisation key that is long enough but easy to guess (few symbols, a pattern)."""
+
+
+#: Fewest distinct bytes a key should hold (a random hex key of 32+ characters has 14-16).
+_MIN_DISTINCT_KEY_BYTES = 8
+
+
+def key_weakness(key: bytes) -> str | None:
+    """Why a key looks guessable, or ``None``.
+
+    A key is weak when it holds fewer than 8 distinct bytes (``"aaaa..."``, ``"0101..."``) or
+    repeats a pattern of at most half its length (``"secretsecretsecret..."``). This catches
+    typed keys, not every weak one: a random key is the only safe kind.
+    """
+    data = bytes(key)
+    n = len(data)
+    if n == 0:
+        return "it is empty"
+    distinct = len(set(data))
+    if distinct < _MIN_DISTINCT_KEY_BYTES:
+        return f"it uses only {distinct} distinct characters"
+    for period in range(1, n // 2 + 1):
+        if data[period:] == data[:-period]:
+            return f"it repeats a pattern of {period} characters"
+    return None
+
+
+def _warn_if_weak(key: bytes, where: str) -> None:
+    reason = key_weakness(key)
+    if reason is not None:
+        warnings.warn(
+            f"the pseudonym key in {where} looks guessable: {reason}. Respondent ids are few "
+            "and short, so anyone who guesses the key can recompute every pseudonym; replace "
+            "it with a random key (python -c 'import secrets; print(secrets.token_hex(32))') "
+            "before publishing pseudonymised data",
+            WeakKeyWarning,
+            stacklevel=3,
+        )
+
+
 def _check_key_length(n_bytes: int, where: str, file: Path | None) -> None:
     if n_bytes < MIN_KEY_BYTES:
         raise SpecError(
@@ -461,11 +505,20 @@ def load_key(
         Neither source exists, the file cannot be read, or the key is shorter than
         32 bytes. The message names the source, never the key.
 
+    Warns
+    -----
+    WeakKeyWarning
+        The key looks guessable (:func:`key_weakness`: few distinct characters, a repeated
+        pattern).
+
     Notes
     -----
-    Keep the key outside the study folder and out of version control; anyone holding key and
-    pseudonyms can test a guessed id. A new key for a new study unlinks its pseudonyms from
-    every other study's.
+    The key is the only protection of the pseudonyms: respondent ids are few and short
+    (``1001`` .. ``1400``, ``R001`` ..), so whoever holds the key, or guesses it, recomputes
+    every pseudonym by trying every id, which takes a second. Use a random key
+    (``secrets.token_hex(32)``), keep it outside the study folder and out of version control,
+    never write an output over it (``score`` refuses). A new key for a new study unlinks its
+    pseudonyms from every other study's.
     """
     if key_file is not None:
         path = Path(key_file)
@@ -485,6 +538,7 @@ def load_key(
                 path, "privacy.key_file", f"cannot read the pseudonym key file ({exc.strerror})"
             ) from None
         _check_key_length(len(key), f"file {path}", path)
+        _warn_if_weak(key, f"file {path}")
         return key
     if not isinstance(env, str) or not env:
         raise TypeError(f"env must be the name of an environment variable, got {env!r}")
@@ -498,6 +552,7 @@ def load_key(
             "python -c 'import secrets; print(secrets.token_hex(32))')",
         )
     _check_key_length(len(key), f"environment variable {env}", None)
+    _warn_if_weak(key, f"environment variable {env}")
     return key
 
 
