@@ -116,7 +116,7 @@ def disclose(
     count_columns: Sequence[Hashable] | None = None,
     n_column: Hashable | None = None,
     stat_columns: Sequence[Hashable] | Literal["auto"] = "auto",
-    derived: Mapping[Hashable, Hashable] | None = None,
+    derived: Mapping[Hashable, Hashable | list[Hashable]] | None = None,
     totals: Totals = "both",
     n_respondents: int | None = None,
 ) -> Any:

@@ -396,7 +396,7 @@ def suppression_mask(
     count_columns: Sequence[Hashable] | None = None,
     n_column: Hashable | None = None,
     stat_columns: Sequence[Hashable] = (),
-    derived: Mapping[Hashable, Hashable] | None = None,
+    derived: Mapping[Hashable, Hashable | list[Hashable]] | None = None,
     totals: Totals = "both",
     zeros: Zeros = "auto",
 ) -> pd.DataFrame:
@@ -424,7 +424,7 @@ def _masks(
     count_columns: Sequence[Hashable] | None,
     n_column: Hashable | None,
     stat_columns: Sequence[Hashable],
-    derived: Mapping[Hashable, Hashable] | None,
+    derived: Mapping[Hashable, Hashable | list[Hashable]] | None,
     totals: Totals,
     zeros: Zeros,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -449,7 +449,8 @@ def _masks(
     stats = _check_columns(table, stat_columns, "stat_columns")
     links = dict(derived or {})
     _check_columns(table, links, "derived")
-    _check_columns(table, links.values(), "derived (values)")
+    sources = {c: list(v) if isinstance(v, list) else [v] for c, v in links.items()}
+    _check_columns(table, [v for vs in sources.values() for v in vs], "derived (values)")
     mask = pd.DataFrame(False, index=table.index, columns=table.columns)
     first = mask.copy()
 
@@ -509,8 +510,9 @@ def _masks(
         few = np.isfinite(n) & (n < min_cell)
         for c in stats:
             mask[c] = mask[c].to_numpy() | few
-    for col, source in links.items():
-        mask[col] = mask[col].to_numpy() | mask[source].to_numpy()
+    for col, cols in sources.items():
+        for source in cols:
+            mask[col] = mask[col].to_numpy() | mask[source].to_numpy()
     return mask, first
 
 
@@ -522,7 +524,7 @@ def suppress(
     count_columns: Sequence[Hashable] | None = ...,
     n_column: Hashable | None = ...,
     stat_columns: Sequence[Hashable] = ...,
-    derived: Mapping[Hashable, Hashable] | None = ...,
+    derived: Mapping[Hashable, Hashable | list[Hashable]] | None = ...,
     totals: Totals = ...,
     zeros: Zeros = ...,
     return_mask: Literal[False] = ...,
@@ -535,7 +537,7 @@ def suppress(
     count_columns: Sequence[Hashable] | None = ...,
     n_column: Hashable | None = ...,
     stat_columns: Sequence[Hashable] = ...,
-    derived: Mapping[Hashable, Hashable] | None = ...,
+    derived: Mapping[Hashable, Hashable | list[Hashable]] | None = ...,
     totals: Totals = ...,
     zeros: Zeros = ...,
     return_mask: Literal[True],
@@ -547,7 +549,7 @@ def suppress(
     count_columns: Sequence[Hashable] | None = None,
     n_column: Hashable | None = None,
     stat_columns: Sequence[Hashable] = (),
-    derived: Mapping[Hashable, Hashable] | None = None,
+    derived: Mapping[Hashable, Hashable | list[Hashable]] | None = None,
     totals: Totals = "both",
     zeros: Zeros = "auto",
     return_mask: bool = False,
@@ -572,9 +574,11 @@ def suppress(
     stat_columns : list of str, default ()
         Statistics (means, alphas, coefficients) blanked in rows whose ``n_column`` is below
         ``min_cell``.
-    derived : mapping of str to str, optional
+    derived : mapping of str to str or list of str, optional
         Columns computed from a count column (``{"pct_female": "n_female"}``), hidden wherever
-        that count is hidden, so a percentage cannot give a hidden count away.
+        that count is hidden, so a percentage cannot give a hidden count away. A list names
+        several sources (``{"share": ["k", "n"]}``: hidden where either is; a share shown
+        beside a shown ``k`` would give a hidden ``n`` back).
     totals : {"both", "rows", "columns", "none"}, default "both"
         Which totals an attacker knows even when the table does not show them: each row's sum
         over the count columns, each count column's sum over the rows, both (safe default for a

@@ -179,3 +179,24 @@ def test_property_no_hidden_cell_is_recovered_from_margins_and_bounds(
         want = min(min_cell - 2, b_hi - b_lo)  # as wide as "1 .. min_cell-1", or as it can be
         assert hi - lo >= want, (values, shown, key, lo, hi, b_lo, b_hi)
         assert not (math.isfinite(hi) and lo == hi and b_lo != b_hi)
+
+
+def test_a_share_is_hidden_with_either_of_its_counts() -> None:
+    # k shown, n hidden as a complement: k / share would give n back
+    table = pd.DataFrame(
+        {"wave": [1, 1, 2, 2], "n": [40, 3, 38, 30], "k": [6, 1, 12, 20]},
+    ).assign(share=lambda t: t["k"] / t["n"])
+    one = suppress(
+        table, min_cell=5, count_columns=["n", "k"], totals="columns", derived={"share": "k"}
+    )
+    both = suppress(
+        table,
+        min_cell=5,
+        count_columns=["n", "k"],
+        totals="columns",
+        derived={"share": ["k", "n"]},
+    )
+    n_only = (one["n"] == "[c]") & (one["k"] != "[c]") & (one["k"] != "<5")
+    assert n_only.any()  # the leak the list form closes
+    assert (one.loc[n_only, "share"] != "[c]").all()
+    assert (both.loc[n_only, "share"] == "[c]").all()
