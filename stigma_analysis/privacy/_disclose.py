@@ -118,6 +118,7 @@ def disclose(
     stat_columns: Sequence[Hashable] | Literal["auto"] = "auto",
     derived: Mapping[Hashable, Hashable | list[Hashable]] | None = None,
     totals: Totals = "both",
+    totals_within: Sequence[Hashable] = (),
     n_respondents: int | None = None,
 ) -> Any:
     """The one gate to publication: check an object and return the version safe to show.
@@ -134,7 +135,7 @@ def disclose(
         Columns flagged by :func:`scan_pii` and not allowed by the study.
     quasi_identifiers : list of str, default ()
         The study's quasi-identifiers: a table broken down by them must carry counts.
-    count_columns, derived, totals
+    count_columns, derived, totals, totals_within
         Passed to :func:`suppress` (default count columns: :func:`default_count_columns`).
     n_column : str, optional
         Column with the respondents behind each row's statistics; default ``"n"`` when it is a
@@ -202,6 +203,7 @@ def disclose(
             stat_columns=stat_columns,
             derived=derived,
             totals=totals,
+            totals_within=totals_within,
             n_respondents=n_respondents,
         )
         return table.iloc[:, 0].rename(obj.name)
@@ -254,6 +256,7 @@ def disclose(
         stat_columns=stats,
         derived=derived,
         totals=totals,
+        totals_within=totals_within,
     )
 
 

@@ -104,14 +104,31 @@ Equation = tuple[np.ndarray, np.ndarray]
 
 
 def _equations(
-    n_rows: int, n_cols: int, margin_row: int | None, margin_col: int | None, totals: Totals
+    n_rows: int,
+    n_cols: int,
+    margin_row: int | None,
+    margin_col: int | None,
+    totals: Totals,
+    *,
+    groups: np.ndarray | None = None,
 ) -> list[Equation]:
     """Additive constraints among the cells, one per row and per column that has a total.
 
     A margin cell enters with -1 (it equals the sum of its line); an implicit total (known from
     elsewhere, not in the table) is a constant and does not appear. Lines of one cell have no
-    implicit total (the total would be the cell itself).
+    implicit total (the total would be the cell itself). ``groups`` (a code per row): column
+    totals are known within each group of rows instead of over all rows.
     """
+    if groups is not None and margin_row is None and totals in ("both", "columns"):
+        by_row = _equations(
+            n_rows, n_cols, None, margin_col, "rows" if totals == "both" else "none"
+        )
+        cell = np.arange(n_rows * n_cols).reshape(n_rows, n_cols)
+        for g in np.unique(groups):
+            rows = np.flatnonzero(groups == g)
+            if len(rows) >= 2:
+                by_row += [(cell[rows, j], np.ones(len(rows))) for j in range(n_cols)]
+        return by_row
     eqs: list[Equation] = []
     grid = np.arange(n_rows * n_cols).reshape(n_rows, n_cols)
     row_totals_known = totals in ("both", "rows")
@@ -398,6 +415,7 @@ def suppression_mask(
     stat_columns: Sequence[Hashable] = (),
     derived: Mapping[Hashable, Hashable | list[Hashable]] | None = None,
     totals: Totals = "both",
+    totals_within: Sequence[Hashable] = (),
     zeros: Zeros = "auto",
 ) -> pd.DataFrame:
     """Which cells :func:`suppress` hides: a boolean frame shaped like ``table``.
@@ -413,6 +431,7 @@ def suppression_mask(
         stat_columns=stat_columns,
         derived=derived,
         totals=totals,
+        totals_within=totals_within,
         zeros=zeros,
     )[0]
 
@@ -426,6 +445,7 @@ def _masks(
     stat_columns: Sequence[Hashable],
     derived: Mapping[Hashable, Hashable | list[Hashable]] | None,
     totals: Totals,
+    totals_within: Sequence[Hashable] = (),
     zeros: Zeros,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every hidden cell, the primary-suppressed counts), both shaped like ``table``."""
@@ -478,7 +498,13 @@ def _masks(
             is_margin[margin_row] = True
         if margin_col is not None:
             is_margin[:, margin_col] = True
-        equations = _equations(n_rows, n_cols, margin_row, margin_col, totals)
+        if isinstance(totals_within, str):
+            totals_within = [totals_within]
+        within = _check_columns(table, totals_within, "totals_within")
+        groups = (
+            table.groupby(within, sort=False, dropna=False).ngroup().to_numpy() if within else None
+        )
+        equations = _equations(n_rows, n_cols, margin_row, margin_col, totals, groups=groups)
         hidden = _complementary(values.ravel(), primary.ravel(), equations, is_margin.ravel())
         hidden = _protect(
             values.ravel(),
@@ -526,6 +552,7 @@ def suppress(
     stat_columns: Sequence[Hashable] = ...,
     derived: Mapping[Hashable, Hashable | list[Hashable]] | None = ...,
     totals: Totals = ...,
+    totals_within: Sequence[Hashable] = ...,
     zeros: Zeros = ...,
     return_mask: Literal[False] = ...,
 ) -> pd.DataFrame: ...
@@ -539,6 +566,7 @@ def suppress(
     stat_columns: Sequence[Hashable] = ...,
     derived: Mapping[Hashable, Hashable | list[Hashable]] | None = ...,
     totals: Totals = ...,
+    totals_within: Sequence[Hashable] = ...,
     zeros: Zeros = ...,
     return_mask: Literal[True],
 ) -> tuple[pd.DataFrame, pd.DataFrame]: ...
@@ -551,6 +579,7 @@ def suppress(
     stat_columns: Sequence[Hashable] = (),
     derived: Mapping[Hashable, Hashable | list[Hashable]] | None = None,
     totals: Totals = "both",
+    totals_within: Sequence[Hashable] = (),
     zeros: Zeros = "auto",
     return_mask: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
@@ -584,6 +613,10 @@ def suppress(
         over the count columns, each count column's sum over the rows, both (safe default for a
         contingency table), or none (counts that do not add up, e.g. ``n`` per scale for the
         same respondents). Margins shown in the table are always protected.
+    totals_within : list of str, default ()
+        Columns that group the rows: each count column's total is known within each group
+        rather than over all rows (with ``totals`` "both" or "columns"). E.g. ``["wave"]`` for
+        n per arm and wave when the wave totals are published in another table.
     zeros : {"auto", "keep", "suppress"}, default "auto"
         Whether counts of 0 are primary-suppressed. ``"auto"``: shown, except with
         ``min_cell=2`` (where ``<2`` next to printed zeros could only mean 1).
@@ -669,6 +702,7 @@ def suppress(
         stat_columns=stat_columns,
         derived=derived,
         totals=totals,
+        totals_within=totals_within,
         zeros=zeros,
     )
     counts = list(default_count_columns(table) if count_columns is None else count_columns)

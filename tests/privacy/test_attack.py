@@ -200,3 +200,30 @@ def test_a_share_is_hidden_with_either_of_its_counts() -> None:
     assert n_only.any()  # the leak the list form closes
     assert (one.loc[n_only, "share"] != "[c]").all()
     assert (both.loc[n_only, "share"] == "[c]").all()
+
+
+def test_totals_known_within_waves() -> None:
+    # n per arm and wave (a trajectory figure) while another table publishes each wave's total
+    table = pd.DataFrame(
+        {
+            "arm": ["A", "B", "Pilot"] * 3,
+            "wave": [1, 1, 1, 2, 2, 2, 3, 3, 3],
+            "n": [296, 299, 3, 248, 252, 1, 198, 215, 1],
+        }
+    )
+
+    def attack(shown: pd.DataFrame) -> dict[object, tuple[float, float, float]]:
+        attacker = Attacker(min_cell=5)
+        for _, part in table.groupby("wave"):
+            ids = [attacker.read(i, shown.loc[i, "n"], float(part.loc[i, "n"])) for i in part.index]
+            attacker.known_sum(ids)  # the wave total, from the other table
+        return attacker.intervals()
+
+    overall = suppress(table, min_cell=5, count_columns=["n"], totals="columns")
+    assert any(lo == hi for lo, hi, _ in attack(overall).values())
+    within = suppress(
+        table, min_cell=5, count_columns=["n"], totals="columns", totals_within=["wave"]
+    )
+    found = attack(within)
+    assert len(found) == 6
+    assert all(hi - lo >= 3 for lo, hi, _ in found.values())
