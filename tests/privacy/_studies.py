@@ -46,7 +46,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "surveys" / "example"
 def small_cell_example(folder: Path) -> Path:
     """The example study with small groups planted (edited with pyreadstat, labels kept).
 
-    - site 5 "Kampot": 2 respondents (arm 1), present at every wave;
+    - site 5 "Kampot": 2 respondents (arm 1) at waves 1 and 2, 1 at wave 3;
     - site 6 "Kep": 7 respondents at wave 1 (from Siem Reap), 1 of them at waves 2 and 3;
     - arm 3 "Pilot": 3 respondents at wave 1 (from Battambang), 1 of them at waves 2 and 3
       (an arm x wave cell of 1).
@@ -76,7 +76,7 @@ def small_cell_example(folder: Path) -> Path:
         data.loc[data["resp_id"].isin(kep), "site"] = 6.0
         data.loc[data["resp_id"].isin(pilot), "arm"] = 3.0
         if wave > 1:
-            gone = [*kep[1:], *pilot[1:]]
+            gone = [*kep[1:], *pilot[1:], *(kampot[1:] if wave == 3 else [])]
             data = data[~data["resp_id"].isin(gone)].reset_index(drop=True)
         labels = {k: dict(v) for k, v in meta.variable_value_labels.items()}
         labels["site"].update({5.0: "Kampot", 6.0: "Kep"})
