@@ -34,13 +34,19 @@ def _labels(study: Study, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def attack_report(
-    study: Study, *, joint: bool = True, instruments: Sequence[str] | None = None
+    study: Study,
+    *,
+    joint: bool = True,
+    instruments: Sequence[str] | None = None,
+    linked_totals: bool = False,
 ) -> list[Attacker]:
     """Every count table of both reports, published through the study's policy.
 
     ``joint``: one attacker who links all tables (a list of one); else one attacker per table,
     who knows that table only (what :func:`~stigma_analysis.privacy.suppress` protects).
     ``instruments``: the instrument uses whose tables to include (default all).
+    ``linked_totals``: disclose breakdowns whose group totals other tables publish with
+    ``totals_within`` (n per arm within each wave), as the reports should.
     """
     from stigma_analysis.evaluation import pre_post, reliable_change
     from stigma_analysis.scoring import score
@@ -130,7 +136,8 @@ def attack_report(
         # Mean score by arm and wave (trajectory figure): n per arm x wave.
         by = [arm, wave] if arm else [wave]
         gm = _labels(study, T.group_means(scores, score=col, by=by))
-        safe = policy.disclose(gm, count_columns=["n"], totals="columns")
+        within = {"totals_within": [wave]} if linked_totals and arm else {}
+        safe = policy.disclose(gm, count_columns=["n"], totals="columns", **within)
         attacker = table()
         parts: dict[int, list[int]] = {}
         ns = []
@@ -209,12 +216,16 @@ def attack_report(
             cut = cut[(cut["instrument"] == T.short_name(b.instrument))]
             if cut.empty:
                 continue
+            within = {}
+            if linked_totals and by_arm:
+                within = {"totals_within": ["instrument", "scale", "band", wave]}
             safe = policy.disclose(
                 cut,
                 count_columns=["n", "k"],
                 stat_columns=["share", "ci_low", "ci_high"],
                 derived={"share": "k", "ci_low": "k", "ci_high": "k"},
                 totals="columns",
+                **within,
             )
             attacker = table()
             n_ids, k_ids = [], []
