@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser(
         "describe",
         help="codebook of a data file or a study: labels, value labels, missing codes, counts",
+        description=(
+            "Codebook of a data file or a study. For a study, counts of missing answers "
+            "from 1 to privacy.min_cell - 1 are hidden (text: <5; JSON: null, the key listed "
+            "in 'suppressed'), with n_valid and n_missing of that variable ([c] in text)."
+        ),
     )
     d.add_argument(
         "path",
@@ -373,23 +378,30 @@ def _is_study(path: str) -> bool:
 
 
 def _describe(args: argparse.Namespace) -> int:
+    min_cell = None
     if _is_study(args.path):
         from stigma_analysis.study import load_study
 
         study = load_study(args.path)
-        records = _study_variables(study)
+        min_cell = study.spec.privacy.min_cell
+        records = _suppress_missing_counts(_study_variables(study), min_cell)
     else:
         from stigma_analysis.io import describe_records, read_survey
 
         survey = read_survey(args.path, codebook=args.codebook, encoding=args.encoding)
         records = describe_records(survey)
     if args.json:
-        _dump({"variables": records})
+        _dump(
+            {"variables": records}
+            if min_cell is None
+            else {"min_cell": min_cell, "variables": records}
+        )
         return EXIT_OK
     import pandas as pd
 
     rows = []
     for r in records:
+        hidden = set(r.get("suppressed") or ())
         vl = r.get("value_labels") or {}
         rows.append(
             {
@@ -398,12 +410,57 @@ def _describe(args: argparse.Namespace) -> int:
                 "value_labels": "; ".join(f"{k}={v}" for k, v in list(vl.items())[:4])
                 + (" ..." if len(vl) > 4 else ""),
                 "missing_codes": ", ".join(str(c) for c in r.get("missing_codes") or []),
-                "n_valid": r.get("n_valid"),
-                "n_missing": r.get("n_missing"),
+                "n_valid": _shown_count(r, "n_valid", hidden, min_cell),
+                "n_missing": _shown_count(r, "n_missing", hidden, min_cell),
             }
         )
+        if min_cell is not None:  # a study: missing answers by code, small ones as <5
+            rows[-1]["missing_by_code"] = ", ".join(
+                f"{code}={'<' + str(min_cell) if n is None else n}"
+                for code, n in (r.get("n_missing_by_code") or {}).items()
+            )
     _print_table(pd.DataFrame(rows))
     return EXIT_OK
+
+
+def _shown_count(record: dict[str, Any], key: str, hidden: set[str], min_cell: int | None) -> Any:
+    """A count of the text codebook: ``<5`` when small, ``[c]`` when hidden to protect one."""
+    if key not in hidden:
+        return record.get(key)
+    return f"<{min_cell}" if key in record.get("suppressed_small", ()) else "[c]"
+
+
+def _suppress_missing_counts(records: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
+    """Hide small missing-value counts of a study's codebook (``describe STUDY``).
+
+    A count of respondents who refused one question is published data about few survivors.
+    Counts of a missing code (``n_missing_by_code``) and ``n_missing`` from 1 to
+    ``min_cell - 1`` become ``None``; when any is hidden, so are ``n_missing`` and
+    ``n_valid`` of that variable (``n_missing`` less the shown codes, or the row count less
+    ``n_valid``, would give a hidden count back). ``suppressed`` lists the hidden keys
+    (``"n_missing_by_code.98"``), ``suppressed_small`` those hidden for being small.
+    """
+    out = []
+    for rec in records:
+        rec = dict(rec)
+        by_code = dict(rec.get("n_missing_by_code") or {})
+        small = [f"n_missing_by_code.{c}" for c, n in by_code.items() if 0 < n < min_cell]
+        n_missing = int(rec.get("n_missing") or 0)
+        if 0 < n_missing < min_cell:
+            small.append("n_missing")
+        hidden = list(small)
+        if small:
+            hidden += [k for k in ("n_missing", "n_valid") if k not in hidden]
+        for key in hidden:
+            if key.startswith("n_missing_by_code."):
+                by_code[key.split(".", 1)[1]] = None
+            else:
+                rec[key] = None
+        rec["n_missing_by_code"] = by_code
+        rec["suppressed"] = hidden
+        rec["suppressed_small"] = small
+        out.append(rec)
+    return out
 
 
 def _study_variables(study: Any) -> list[dict[str, Any]]:
@@ -455,9 +512,11 @@ def _score(args: argparse.Namespace) -> int:
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
+    # before scoring: personal columns would be copied into the scores (DisclosureError, exit 1)
+    study.disclosure_policy()
     scores = score(study, on_invalid=args.invalid)
     out = Path(args.output)
-    written = write_survey(labelled_scores(study, scores), out, protect=study.files)
+    written = write_survey(labelled_scores(study, scores), out, protect=_score_inputs(study))
     summary = {"output": str(written), "rows": len(scores), "columns": len(scores.columns)}
     if args.json:
         _dump(summary)
@@ -466,6 +525,18 @@ def _score(args: argparse.Namespace) -> int:
             f"wrote {written}: {len(scores)} rows (respondent x wave), {len(scores.columns)} columns"
         )
     return EXIT_OK
+
+
+def _score_inputs(study: Any) -> list[Path]:
+    """Files ``score -o`` must never overwrite: the study's inputs and its pseudonym key.
+
+    Overwriting the key file would silently change every pseudonym of the next run.
+    """
+    protected = list(study.files)
+    key_file = study.spec.privacy.key_file
+    if key_file:
+        protected.append(study.folder / key_file)
+    return protected
 
 
 def _reliability(args: argparse.Namespace) -> int:

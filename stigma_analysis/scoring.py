@@ -416,12 +416,22 @@ def labelled_scores(study: Study, scores: pd.DataFrame | None = None) -> Survey:
     Score columns get variable labels (instrument, scale, rule, number of items); the id,
     wave, group and covariate columns keep the labels and value labels of the study's first
     wave (Khmer site names stay Khmer). Bands are written as text.
+
+    Raises
+    ------
+    DisclosureError
+        The study has columns that look like personal data (``study.pii``: a phone number,
+        names in free text, interview timestamps ...) and are neither in ``privacy.drop`` nor
+        in ``privacy.allow``. Scores carry every non-item column, so such a column would be
+        copied into the scores file; as the reports, this refuses until the study file says
+        what to do with it.
     """
     from dataclasses import replace
 
     from stigma_analysis.io import Codebook, MissingCells, Survey
     from stigma_analysis.io.codebook import default_variable
 
+    study.disclosure_policy()  # refuses while personal columns are unresolved
     scores = score(study) if scores is None else scores
     labels: dict[str, str] = {}
     for b in study.instruments:

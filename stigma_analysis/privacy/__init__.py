@@ -5,13 +5,16 @@ principle 2). A study builds one :class:`DisclosurePolicy` from its ``privacy:``
 ``policy.disclose(obj)``.
 
 - :func:`scan_pii` - columns that look like personal data, by name and content.
-- :func:`load_key`, :func:`pseudonymize` - keyed HMAC-SHA256 pseudonyms, stable across waves.
-- :func:`suppress`, :func:`suppression_mask` - primary and complementary cell suppression.
+- :func:`load_key`, :func:`pseudonymize` - keyed HMAC-SHA256 pseudonyms, stable across waves;
+  :func:`key_weakness` / :class:`WeakKeyWarning` - guessable keys.
+- :func:`suppress`, :func:`suppression_mask` - primary and complementary cell suppression,
+  audited against an attacker who knows the margins and the ``<5`` bound.
 - :func:`k_anonymity` - the smallest equivalence class and the records at risk.
 - :func:`disclose`, :class:`DisclosurePolicy` - the gate.
 
 Private modules: ``_pii`` (personal-data scan, keys, pseudonyms), ``_suppress`` (cell
-suppression, k-anonymity), ``_disclose`` (the gate).
+suppression, k-anonymity), ``_audit`` (the feasible interval of each hidden cell),
+``_disclose`` (the gate).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from stigma_analysis.privacy._pii import (
     MIN_KEY_BYTES,
     PII_COLUMNS,
     PseudonymKey,
+    WeakKeyWarning,
+    key_weakness,
     load_key,
     pseudonymize,
     scan_pii,
@@ -41,9 +46,11 @@ __all__ = [
     "DisclosurePolicy",
     "KAnonymityResult",
     "PseudonymKey",
+    "WeakKeyWarning",
     "default_count_columns",
     "disclose",
     "k_anonymity",
+    "key_weakness",
     "load_key",
     "pseudonymize",
     "scan_pii",

@@ -116,8 +116,9 @@ def disclose(
     count_columns: Sequence[Hashable] | None = None,
     n_column: Hashable | None = None,
     stat_columns: Sequence[Hashable] | Literal["auto"] = "auto",
-    derived: Mapping[Hashable, Hashable] | None = None,
+    derived: Mapping[Hashable, Hashable | list[Hashable]] | None = None,
     totals: Totals = "both",
+    totals_within: Sequence[Hashable] = (),
     n_respondents: int | None = None,
 ) -> Any:
     """The one gate to publication: check an object and return the version safe to show.
@@ -134,7 +135,7 @@ def disclose(
         Columns flagged by :func:`scan_pii` and not allowed by the study.
     quasi_identifiers : list of str, default ()
         The study's quasi-identifiers: a table broken down by them must carry counts.
-    count_columns, derived, totals
+    count_columns, derived, totals, totals_within
         Passed to :func:`suppress` (default count columns: :func:`default_count_columns`).
     n_column : str, optional
         Column with the respondents behind each row's statistics; default ``"n"`` when it is a
@@ -174,7 +175,7 @@ def disclose(
     Figures are accepted as they are: build them from tables that passed this gate. Text
     artists are not scanned.
 
-    Checked against: planted ids, PII and small cells in ``tests/test_privacy.py``.
+    Checked against: planted ids, PII and small cells in ``tests/privacy/test_privacy.py``.
     """
     if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)) or min_cell < 1:
         raise ValueError(f"min_cell must be an integer of at least 1, got {min_cell!r}")
@@ -202,6 +203,7 @@ def disclose(
             stat_columns=stat_columns,
             derived=derived,
             totals=totals,
+            totals_within=totals_within,
             n_respondents=n_respondents,
         )
         return table.iloc[:, 0].rename(obj.name)
@@ -254,6 +256,7 @@ def disclose(
         stat_columns=stats,
         derived=derived,
         totals=totals,
+        totals_within=totals_within,
     )
 
 
@@ -285,10 +288,14 @@ class DisclosurePolicy:
     totals: Totals = "both"
 
     def __post_init__(self) -> None:
-        if isinstance(self.min_cell, bool) or not isinstance(self.min_cell, int):
+        # a boolean is an int to Python, and True would mean "suppress nothing"
+        if isinstance(self.min_cell, (bool, np.bool_)) or not isinstance(
+            self.min_cell, (int, np.integer)
+        ):
             raise TypeError(f"min_cell must be an integer, got {type(self.min_cell).__name__}")
         if self.min_cell < 1:
             raise ValueError(f"min_cell must be at least 1, got {self.min_cell}")
+        object.__setattr__(self, "min_cell", int(self.min_cell))
         for name in ("id_columns", "pii_columns", "quasi_identifiers"):
             value = getattr(self, name)
             if isinstance(value, str):

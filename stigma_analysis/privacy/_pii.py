@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import os
 import re
+import warnings
 from collections.abc import Hashable, Iterable
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,8 @@ __all__ = [
     "MIN_KEY_BYTES",
     "PII_COLUMNS",
     "PseudonymKey",
+    "WeakKeyWarning",
+    "key_weakness",
     "load_key",
     "name_hint",
     "pseudonymize",
@@ -59,6 +62,12 @@ _TOKEN_HINTS: dict[str, frozenset[str]] = {
         {"address", "addr", "street", "village", "adresse", "direccion", "dirección", "postcode"}
         | {"zip", "zipcode", "postal", "domicile", "house"}
     ),
+    # interview start/end times (ODK, KoBo, SurveyCTO metadata): with a site they can single
+    # out a respondent (who was interviewed at 14:05 in that village)
+    "timestamp": frozenset(
+        {"start", "end", "today", "timestamp", "starttime", "endtime", "datetime"}
+        | {"submissiondate", "submissiontime", "submitted"}
+    ),
 }
 _SUBSTRING_HINTS: dict[str, tuple[str, ...]] = {
     "national_id": ("passport", "national_id", "nationalid", "id_card", "idcard"),
@@ -71,6 +80,7 @@ _SUBSTRING_HINTS: dict[str, tuple[str, ...]] = {
         *("address", "street", "village", "adresse", "dirección"),
         *("ភូមិ", "អាសយដ្ឋាន", "ที่อยู่", "หมู่บ้าน", "địa chỉ"),
     ),
+    "timestamp": ("submission_time", "submission_date", "start_time", "end_time", "timestamp"),
 }
 # A name/id token next to one of these describes a place, an instrument or a file, not a person.
 _NOT_A_PERSON = frozenset(
@@ -87,10 +97,16 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # --------------------------------------------------------------------------------------------
 _EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 _PHONE = r"\+?\(?\d[\d ().\-]{5,20}\d"
-_DATE = (
-    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_DAY = r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+_TIME_OF_DAY = r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?"
+_DATE = rf"{_DAY}(?:{_TIME_OF_DAY})?"
+_DATE_TIME = rf"{_DAY}{_TIME_OF_DAY}"
+# Values that stand for "no answer" in a text column (SPSS pads string variables with blanks).
+_FILLER = frozenset(
+    {"", "none", "n/a", "na", "n.a.", "-", "--", "---", ".", "nil", "null", "nan", "missing"}
+    | {"no answer", "not applicable", "nothing", "no comment", "no comments", "sysmis"}
 )
+_PUNCTUATION_ONLY = r"[ \t\r\n.,;:!?/\\*_()'\"#-]*"
 # Explicit blanks instead of \s and \S, which make pandas fall back from Arrow to Python's re.
 _BLANK = r"[ \t\r\n]"
 _WORD = r"[^ \t\r\n]"
@@ -134,7 +150,8 @@ def name_hint(column: Hashable) -> tuple[str, str] | None:
     tokens = _tokens(column)
     joined = "".join(tokens)
     about_a_thing = bool(_NOT_A_PERSON.intersection(tokens))
-    for kind in ("national_id", "email", "phone", "date_of_birth", "gps", "address", "name", "id"):
+    kinds = ("national_id", "email", "phone", "date_of_birth", "gps", "timestamp", "address")
+    for kind in (*kinds, "name", "id"):
         if about_a_thing and kind in ("name", "id"):
             continue
         hits = _TOKEN_HINTS.get(kind, frozenset()).intersection(tokens)
@@ -160,10 +177,15 @@ def _as_text(index: pd.Index) -> pd.Series:
 def _content_hits(values: pd.Series) -> list[tuple[str, str, int]]:
     """Content evidence for one text-like column: a list of ``(kind, evidence, n_flagged)``."""
     counts = values.value_counts(dropna=True, sort=False)
+    text = _as_text(counts.index)
+    # blanks and "none"/"n/a"/"-" filler are missing answers, not values: judged with them, a
+    # column of a few names among many blanks would look like a column of repeated answers
+    filler = text.str.lower().isin(list(_FILLER)) | text.str.fullmatch(_PUNCTUATION_ONLY)
+    answered = ~filler.to_numpy(dtype=bool, na_value=True)
+    counts, text = counts[answered], text[answered].reset_index(drop=True)
     n_valid = int(counts.sum())
     if n_valid == 0:
         return []
-    text = _as_text(counts.index)
     weights = counts.to_numpy(dtype=np.int64)
     n_distinct = len(counts)
     distinct_share = n_distinct / n_valid
@@ -179,7 +201,17 @@ def _content_hits(values: pd.Series) -> list[tuple[str, str, int]]:
     is_date = text.str.fullmatch(_DATE)
     dates = n_matching(is_date)
     if dates >= _SHARE_DATE * n_valid:
-        hits.append(_date_hit(text[is_date.to_numpy(dtype=bool)], dates, n_valid))
+        with_time = n_matching(text.str.fullmatch(_DATE_TIME))
+        if with_time >= 0.5 * dates:
+            hits.append(
+                (
+                    "timestamp",
+                    f"{with_time} of {n_valid} values are dates with a time of day",
+                    with_time,
+                )
+            )
+        else:
+            hits.append(_date_hit(text[is_date.to_numpy(dtype=bool)], dates, n_valid))
 
     # digits per value; not str.count / \D, which Arrow runs many times slower
     digits = text.str.replace("[^0-9]+", "", regex=True).str.len()
@@ -274,7 +306,7 @@ def scan_pii(
 
         - ``column`` (str): the column label.
         - ``kind`` (str): ``name``, ``phone``, ``email``, ``date_of_birth``, ``exact_date``,
-          ``gps``, ``address``, ``free_text``, ``id`` or ``national_id``.
+          ``timestamp``, ``gps``, ``address``, ``free_text``, ``id`` or ``national_id``.
         - ``evidence`` (str): why, in words (the name hint and/or the content found).
         - ``n_flagged`` (int): values judged personal (every non-missing value when the name
           alone is the evidence).
@@ -289,6 +321,19 @@ def scan_pii(
     ``site``, ``scale``, ``item``, ``village`` ... (``site_id``, ``scale_name``) describe a thing,
     not a person, and are not flagged.
 
+    *Interview timestamps* (kind ``timestamp``): the start/end/submission times that ODK,
+    KoBo and SurveyCTO forms record are quasi-identifiers (with a site they can single out the
+    person interviewed at 14:05 that day). Flagged by name (``start``, ``end``, ``today``,
+    ``submission_time``, ``_submission_time``, ``SubmissionDate``, ``timestamp`` ...) and by
+    content: a date-time column with any time of day other than midnight, or text values of
+    which 80 % are dates and at least half of those carry a time of day
+    (``2024-03-14T09:31:02.123+07:00``, ``14/03/2024 9:31``).
+
+    *Filler is missing*: before a text column is judged by content, blanks (SPSS pads string
+    variables with spaces), punctuation-only values and ``none``/``n/a``/``na``/``-``/
+    ``nothing``/``no comment`` ... (any case) are set aside, so a free-text column answered by
+    few respondents is judged on its answers only.
+
     *By content* (text columns only; the regular expressions run once per distinct value, so
     100 000 rows with few distinct values cost little): e-mail addresses anywhere in a value;
     phone numbers (8-15 digits with ``+ ( ) - .`` separators) in at least half the values;
@@ -300,7 +345,7 @@ def scan_pii(
     spaces. Likert answers, site codes and wave numbers have few distinct values or are numeric,
     so they are never flagged by content. Numeric columns are flagged by name only.
 
-    Checked against: planted columns in ``tests/test_privacy.py`` (no outside reference exists).
+    Checked against: planted columns in ``tests/privacy/test_privacy.py`` (no outside reference exists).
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -322,6 +367,10 @@ def scan_pii(
             is_birth = n and years <= date.today().year - _BIRTH_YEARS_AGO
             kind = "date_of_birth" if is_birth else "exact_date"
             content = [(kind, f"{n} exact dates (date column)", n)] if n else []
+            timed = int((s.notna() & (s != s.dt.normalize())).sum())
+            if timed:
+                evidence = f"{timed} of {n} values carry a time of day (date-time column)"
+                content = [("timestamp", evidence, timed)]
         elif _is_text_like(s):
             content = _content_hits(s)
         else:
@@ -330,7 +379,9 @@ def scan_pii(
             if kind in found:
                 words, n_old = found[kind]
                 found[kind] = ([*words, evidence], max(n, n_old))
-            elif (kind == "exact_date" and "date_of_birth" in found) or (kind == "id" and found):
+            elif (kind in ("exact_date", "timestamp") and "date_of_birth" in found) or (
+                kind == "id" and found
+            ):
                 # a name hint says more than "dates" or "distinct codes": keep its kind
                 named = next(iter(found))
                 words, n_old = found[named]
@@ -378,6 +429,47 @@ class PseudonymKey(bytes):
         raise TypeError("a PseudonymKey cannot be pickled (it must not leave the process)")
 
 
+class WeakKeyWarning(UserWarning):
+    """A pseudonymisation key that is long enough but easy to guess (few symbols, a pattern)."""
+
+
+#: Fewest distinct bytes a key should hold (a random hex key of 32+ characters has 14-16).
+_MIN_DISTINCT_KEY_BYTES = 8
+
+
+def key_weakness(key: bytes) -> str | None:
+    """Why a key looks guessable, or ``None``.
+
+    A key is weak when it holds fewer than 8 distinct bytes (``"aaaa..."``, ``"0101..."``) or
+    repeats a pattern of at most half its length (``"secretsecretsecret..."``). This catches
+    typed keys, not every weak one: a random key is the only safe kind.
+    """
+    data = bytes(key)
+    n = len(data)
+    if n == 0:
+        return "it is empty"
+    distinct = len(set(data))
+    if distinct < _MIN_DISTINCT_KEY_BYTES:
+        return f"it uses only {distinct} distinct characters"
+    for period in range(1, n // 2 + 1):
+        if data[period:] == data[:-period]:
+            return f"it repeats a pattern of {period} characters"
+    return None
+
+
+def _warn_if_weak(key: bytes, where: str) -> None:
+    reason = key_weakness(key)
+    if reason is not None:
+        warnings.warn(
+            f"the pseudonym key in {where} looks guessable: {reason}. Respondent ids are few "
+            "and short, so anyone who guesses the key can recompute every pseudonym; replace "
+            "it with a random key (python -c 'import secrets; print(secrets.token_hex(32))') "
+            "before publishing pseudonymised data",
+            WeakKeyWarning,
+            stacklevel=3,
+        )
+
+
 def _check_key_length(n_bytes: int, where: str, file: Path | None) -> None:
     if n_bytes < MIN_KEY_BYTES:
         raise SpecError(
@@ -413,11 +505,20 @@ def load_key(
         Neither source exists, the file cannot be read, or the key is shorter than
         32 bytes. The message names the source, never the key.
 
+    Warns
+    -----
+    WeakKeyWarning
+        The key looks guessable (:func:`key_weakness`: few distinct characters, a repeated
+        pattern).
+
     Notes
     -----
-    Keep the key outside the study folder and out of version control; anyone holding key and
-    pseudonyms can test a guessed id. A new key for a new study unlinks its pseudonyms from
-    every other study's.
+    The key is the only protection of the pseudonyms: respondent ids are few and short
+    (``1001`` .. ``1400``, ``R001`` ..), so whoever holds the key, or guesses it, recomputes
+    every pseudonym by trying every id, which takes a second. Use a random key
+    (``secrets.token_hex(32)``), keep it outside the study folder and out of version control,
+    never write an output over it (``score`` refuses). A new key for a new study unlinks its
+    pseudonyms from every other study's.
     """
     if key_file is not None:
         path = Path(key_file)
@@ -437,6 +538,7 @@ def load_key(
                 path, "privacy.key_file", f"cannot read the pseudonym key file ({exc.strerror})"
             ) from None
         _check_key_length(len(key), f"file {path}", path)
+        _warn_if_weak(key, f"file {path}")
         return key
     if not isinstance(env, str) or not env:
         raise TypeError(f"env must be the name of an environment variable, got {env!r}")
@@ -450,6 +552,7 @@ def load_key(
             "python -c 'import secrets; print(secrets.token_hex(32))')",
         )
     _check_key_length(len(key), f"environment variable {env}", None)
+    _warn_if_weak(key, f"environment variable {env}")
     return key
 
 
@@ -519,7 +622,7 @@ def pseudonymize(
     Krawczyk, Bellare & Canetti (1997). HMAC: Keyed-hashing for message authentication.
     RFC 2104.
 
-    Checked against: ``hmac.new(key, b"1001", hashlib.sha256)`` in ``tests/test_privacy.py``.
+    Checked against: ``hmac.new(key, b"1001", hashlib.sha256)`` in ``tests/privacy/test_privacy.py``.
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")

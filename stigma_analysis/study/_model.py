@@ -138,6 +138,14 @@ class PrivacySpec(_Strict):
     allow: list[str] = Field(default_factory=list)
     """Columns that look personal but may stay (e.g. a coarse district code)."""
 
+    @field_validator("min_cell", mode="before")
+    @classmethod
+    def _whole_number(cls, v: Any) -> Any:
+        # YAML reads `true`/`yes` as a boolean, which int would accept as 1 (no suppression)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError(f"must be a whole number of at least 1 (e.g. 5), got {v!r}")
+        return v
+
 
 class DesignSpec(_Strict):
     """The study design: which column is the arm, which arm is the comparison, and the sites.

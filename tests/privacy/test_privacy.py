@@ -127,8 +127,8 @@ def test_suppress_hides_small_cells_and_their_complements() -> None:
     assert set(out.to_numpy()[complements]) == {"[c]"}
     # the input is untouched, visible counts stay exact integers
     pd.testing.assert_frame_equal(table, planted_table())
-    assert out.loc["Battambang", "independent"] == 25
-    assert isinstance(out.loc["Battambang", "independent"], int)
+    assert out.loc["Phnom Penh", "returned_home"] == 40
+    assert isinstance(out.loc["Phnom Penh", "returned_home"], int)
 
 
 def test_suppress_threshold_is_shown() -> None:

@@ -1,0 +1,247 @@
+"""The count tables of the two reports, disclosed as the documents in ``analysis/`` do, read by
+one attacker (:class:`tests.privacy.attacker.Attacker`) who links them by what they count."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from stigma_analysis.report import tables as T  # noqa: N812
+from stigma_analysis.study import Study
+from tests.privacy.attacker import Attacker, read_grid
+
+COUNTS = ["n", "improved", "unchanged", "deteriorated"]
+
+
+def _label(study: Study, column: str, code: Any) -> str:
+    return str(study.value_labels(column).get(code, code))
+
+
+def _star(label: Any) -> str:
+    return "*" if str(label) == "Total" else str(label)
+
+
+def _labels(study: Study, frame: pd.DataFrame) -> pd.DataFrame:
+    out = study.labelled(frame)
+    for g in study.spec.groups:
+        if g in out.columns:
+            out[g] = out[g].astype(str)
+    return out
+
+
+def attack_report(
+    study: Study,
+    *,
+    joint: bool = True,
+    instruments: Sequence[str] | None = None,
+    linked_totals: bool = False,
+) -> list[Attacker]:
+    """Every count table of both reports, published through the study's policy.
+
+    ``joint``: one attacker who links all tables (a list of one); else one attacker per table,
+    who knows that table only (what :func:`~stigma_analysis.privacy.suppress` protects).
+    ``instruments``: the instrument uses whose tables to include (default all).
+    ``linked_totals``: disclose breakdowns whose group totals other tables publish with
+    ``totals_within`` (n per arm within each wave), as the reports should.
+    """
+    from stigma_analysis.evaluation import pre_post, reliable_change
+    from stigma_analysis.scoring import score
+
+    policy = study.disclosure_policy()
+    attackers = [Attacker(min_cell=policy.min_cell)]
+
+    def table() -> Attacker:
+        if not joint:
+            attackers.append(Attacker(min_cell=policy.min_cell))
+        return attackers[-1]
+
+    attacker = attackers[0]
+    wave = study.wave
+    groups = list(study.spec.groups)
+    arm = next((g for g in groups if g.lower() in {"arm", "group", "condition"}), None)
+    site = next((g for g in groups if g != arm), None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = score(study)
+
+    # Respondents per wave by site and arm (both reports).
+    raw = T.sample_table(study)
+    counts = [c for c in raw.columns if c not in (wave, site)]
+    safe = T.disclose_blocks(policy, raw, block=wave, count_columns=counts, stat_columns=[])
+    for w in study.waves:
+        attacker = table()
+        rows = (raw[wave] == w).to_numpy()
+        sites = [_star(s) for s in raw.loc[rows, site]]
+        arms = [_star(a) for a in counts]
+        read_grid(
+            attacker,
+            safe.loc[raw.index[rows], counts].to_numpy(dtype=object),
+            raw.loc[rows, counts].to_numpy(dtype=float),
+            lambda i, j, w=w, sites=sites, arms=arms: ("resp", int(w), sites[i], arms[j]),
+            margin_row=True,
+            margin_col=True,
+        )
+
+    # Missing answers by instrument, reason and wave.
+    raw = T.missing_table(study)
+    if not raw.empty:
+        attacker = table()
+        safe = policy.disclose(raw)
+        index, columns = list(raw.index), list(raw.columns)
+        read_grid(
+            attacker,
+            safe.to_numpy(dtype=object),
+            raw.to_numpy(dtype=float),
+            lambda i, j: ("missing", index[i], columns[j]),
+            margin_row=False,
+            margin_col=False,
+            row_totals=False,  # no other table publishes these sums
+            col_totals=False,
+        )
+
+    for b in study.instruments:
+        if instruments is not None and b.name not in instruments:
+            continue
+        scale = T.primary_scale(b.instrument)
+        col = T.score_column(b, scale)
+
+        def scored(w: Any, a: str, col: str = col) -> tuple[Any, ...]:
+            return ("scored", col, int(w), a)
+
+        # Score distribution (histogram bins x wave).
+        lo, hi = b.instrument.scale_range(scale)
+        raw = T.score_bins(scores, score=col, lo=lo, hi=hi, wave=wave)
+        safe = policy.disclose(raw)
+        attacker = table()
+        bins, waves = list(raw.index), list(raw.columns)
+        ids = read_grid(
+            attacker,
+            safe.to_numpy(dtype=object),
+            raw.to_numpy(dtype=float),
+            lambda i, j, col=col, bins=bins, waves=waves: ("bin", col, bins[i], waves[j]),
+            margin_row=False,
+            margin_col=False,
+            row_totals=False,  # respondents per bin over all waves: published nowhere
+            col_totals=True,  # respondents scored per wave: the n of the cut-off table
+        )
+        for j, name in enumerate(waves):
+            w = int(str(name).rsplit(" ", 1)[1])
+            total = attacker.var(scored(w, "*"), float(raw.iloc[:, j].sum()))
+            attacker.sum_is([ids[i][j] for i in range(len(bins))], total)
+
+        # Mean score by arm and wave (trajectory figure): n per arm x wave.
+        by = [arm, wave] if arm else [wave]
+        gm = _labels(study, T.group_means(scores, score=col, by=by))
+        within = {"totals_within": [wave]} if linked_totals and arm else {}
+        safe = policy.disclose(gm, count_columns=["n"], totals="columns", **within)
+        attacker = table()
+        parts: dict[int, list[int]] = {}
+        ns = []
+        for r, shown in zip(gm.itertuples(index=False), safe["n"], strict=True):
+            a = str(getattr(r, arm)) if arm else "*"
+            i = attacker.read(scored(getattr(r, wave), a), shown, float(r.n))
+            ns.append(i)
+            parts.setdefault(int(getattr(r, wave)), []).append(i)
+        attacker.known_sum(ns)
+        if arm:
+            for w, members in parts.items():
+                n_w = float(sum(attacker.truth[i] for i in members))
+                attacker.sum_is(members, attacker.var(scored(w, "*"), n_w))
+
+        # Change between the first and the last wave (programme evaluation).
+        first, last = study.waves[0], study.waves[-1]
+        by_groups = [g for g in (site, arm) if g]
+        pp = pre_post(scores, score=col, id=study.id, wave=wave, pre=first, post=last, by=by_groups)
+        t = _labels(study, pp)[[*by_groups, "n", "mean_pre", "mean_post", "mean_change"]]
+        safe = policy.disclose(t, count_columns=["n"], totals="columns")
+        attacker = table()
+        ns = []
+        for r, shown in zip(t.itertuples(index=False), safe["n"], strict=True):
+            key = ("change", col, str(getattr(r, arm)), str(getattr(r, site)), "n")
+            ns.append(attacker.read(key, shown, float(r.n)))
+        attacker.known_sum(ns)
+
+        alpha = T.scale_alpha(study, b, scale, wave=first)
+        better = "higher_is_better" if T.higher_is_better(b.instrument) else "lower_is_better"
+        classified = reliable_change(
+            scores,
+            score=col,
+            id=study.id,
+            wave=wave,
+            pre=first,
+            post=last,
+            reliability=alpha,
+            direction=better,
+            by=by_groups,
+        )
+        raw = T.change_counts(classified, site=site, arm=arm)
+        safe = T.disclose_blocks(
+            policy,
+            raw,
+            block=arm or "arm",
+            count_columns=COUNTS,
+            stat_columns=[],
+            derived={f"pct_{c}": c for c in COUNTS[1:]},
+        )
+        order = [*COUNTS[1:], "n"]  # n is the row total of the three categories
+        attacker = table()
+        for code in pd.unique(raw[arm]):
+            rows = (raw[arm] == code).to_numpy()
+            a = _label(study, arm, code)
+            sites = ["*" if s == "Total" else _label(study, site, s) for s in raw.loc[rows, site]]
+            read_grid(
+                attacker,
+                safe.loc[raw.index[rows], order].to_numpy(dtype=object),
+                raw.loc[rows, order].to_numpy(dtype=float),
+                lambda i, j, a=a, sites=sites, col=col, order=order: (
+                    ("change", col, a, sites[i], order[j])
+                ),
+                margin_row=True,
+                margin_col=True,
+            )
+            # people with both waves scored are among those met at the last wave
+            for s in sites:
+                n_both = attacker.keys[("change", col, a, s, "n")]
+                met = attacker.keys.get(("resp", int(last), s, a))
+                if met is not None:
+                    attacker.at_most({n_both: 1.0, met: -1.0})
+
+        # Share at or above each cut-off, by wave (and arm).
+        for by_arm in ([], [arm] if arm else []):
+            cut = T.cutoff_table(study, by=by_arm, scores=scores)
+            cut = cut[(cut["instrument"] == T.short_name(b.instrument))]
+            if cut.empty:
+                continue
+            within = {}
+            if linked_totals and by_arm:
+                within = {"totals_within": ["instrument", "scale", "band", wave]}
+            safe = policy.disclose(
+                cut,
+                count_columns=["n", "k"],
+                stat_columns=["share", "ci_low", "ci_high"],
+                derived={"share": "k", "ci_low": "k", "ci_high": "k"},
+                totals="columns",
+                **within,
+            )
+            attacker = table()
+            n_ids, k_ids = [], []
+            for r, sn, sk in zip(cut.itertuples(index=False), safe["n"], safe["k"], strict=True):
+                scale_col = f"{b.name}_{str(r.scale).replace(' ', '_')}"
+                a = str(getattr(r, arm)) if by_arm else "*"
+                w = int(getattr(r, wave))
+                n_id = attacker.read(("scored", scale_col, w, a), sn, float(r.n))
+                k_id = attacker.read(("above", scale_col, r.band, w, a), sk, float(r.k))
+                attacker.at_most({k_id: 1.0, n_id: -1.0})
+                n_ids.append(n_id)
+                k_ids.append(k_id)
+            attacker.known_sum(n_ids)
+            attacker.known_sum(k_ids)
+    return [a for a in attackers if a.lower]
+
+
+def hidden_count(attacker: Attacker) -> int:
+    return int(np.sum(attacker.hidden))
