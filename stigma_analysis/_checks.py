@@ -49,3 +49,34 @@ def z_value(ci_level: float) -> float:
     from statistics import NormalDist
 
     return NormalDist().inv_cdf(0.5 + ci_level / 2)
+
+
+def renamed_keywords(**old_to_new: str) -> Any:
+    """Decorator: accept the old keyword names of a function, warn, and pass the new ones.
+
+    ``@renamed_keywords(method="missing")`` lets ``f(method="listwise")`` keep working with a
+    ``DeprecationWarning`` naming the new keyword; giving both names is a ``TypeError``.
+    """
+    import functools
+    import warnings
+
+    def wrap(func: Any) -> Any:
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(
+                            f"{func.__name__}() got both {old}= (deprecated) and {new}=; use {new}="
+                        )
+                    warnings.warn(
+                        f"{func.__name__}({old}=...) is deprecated; use {new}=",
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
+                    kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        return inner
+
+    return wrap

@@ -170,7 +170,7 @@ def test_reliable_change_hand_computed_jacobson_truax():
         reliability=0.84,
         sd=0.5,
         direction="lower_is_better",
-        level=0.99,
+        ci_level=0.99,
     )
     assert strict["category"].tolist() == ["unchanged"] * 3
 
@@ -255,7 +255,7 @@ def test_reliable_change_counts_needs_group_columns():
         ({"direction": "down"}, "direction must be one of"),
         ({"reliability": 1.0}, "reliability must be"),
         ({"sd": -1.0}, "sd must be a positive number"),
-        ({"level": 1.5}, "level must be"),
+        ({"ci_level": 1.5}, "ci_level must be"),
     ],
 )
 def test_reliable_change_argument_errors(kwargs, match):

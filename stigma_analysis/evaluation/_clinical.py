@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from stigma_analysis._checks import renamed_keywords
 from stigma_analysis.evaluation._common import _as_tuple, _check_choice, _require, _resolve_waves
 
 if TYPE_CHECKING:
@@ -139,6 +140,7 @@ def clinical_cutoffs(
     return ClinicalCutoffs(a=a, b=b, c=c, direction=direction)
 
 
+@renamed_keywords(level="ci_level")
 def clinically_significant_change(
     data: pd.DataFrame,
     *,
@@ -154,7 +156,7 @@ def clinically_significant_change(
     dysfunctional_sd: float | None = None,
     functional_mean: float | None = None,
     functional_sd: float | None = None,
-    level: float = 0.95,
+    ci_level: float = 0.95,
     by: str | Sequence[str] = (),
 ) -> pd.DataFrame:
     """Classify each respondent as recovered, improved, unchanged or deteriorated (J & T 1991).
@@ -178,7 +180,7 @@ def clinically_significant_change(
     functional_mean, functional_sd : float, optional
         Functional (general-population) norms, from a published norm sample; needed for
         criteria b and c.
-    level : float, default 0.95
+    ci_level : float, default 0.95
         Level of the reliability criterion (|RCI| > 1.96).
     by : str or sequence of str, default ()
         Grouping columns carried from the ``pre`` row.
@@ -267,7 +269,7 @@ def clinically_significant_change(
         reliability=reliability,
         sd=dysfunctional_sd,
         direction=direction,
-        level=level,
+        ci_level=ci_level,
         by=by,
     ).rename(columns={"category": "reliable_change"})
     post_v = classified["post"].to_numpy(dtype=float)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from stigma_analysis._checks import renamed_keywords
 from stigma_analysis.evaluation._common import (
     _as_tuple,
     _check_choice,
@@ -220,6 +221,7 @@ def pre_post(
 
 
 # --------------------------------------------------------------------------- reliable change
+@renamed_keywords(level="ci_level")
 def reliable_change(
     data: pd.DataFrame,
     *,
@@ -231,7 +233,7 @@ def reliable_change(
     reliability: float,
     sd: float | None = None,
     direction: Literal["lower_is_better", "higher_is_better"],
-    level: float = 0.95,
+    ci_level: float = 0.95,
     by: str | Sequence[str] = (),
     weights: str | None = None,
 ) -> pd.DataFrame:
@@ -251,7 +253,7 @@ def reliable_change(
         respondent with a ``pre`` score (the pre-treatment sample of Jacobson & Truax).
     direction : {"lower_is_better", "higher_is_better"}
         Which way of change is an improvement (stigma scales: ``"lower_is_better"``).
-    level : float, default 0.95
+    ci_level : float, default 0.95
         Two-sided level of the reliability criterion (0.95 gives |RCI| > 1.96).
     by : str or sequence of str, default ()
         Grouping columns carried from the ``pre`` row into the result, for
@@ -274,7 +276,7 @@ def reliable_change(
     -----
     Jacobson & Truax (1991): :math:`SEM = s_1\\sqrt{1 - r_{xx}}`,
     :math:`S_{diff} = \\sqrt{2}\\,SEM`, :math:`RCI = (x_{post} - x_{pre}) / S_{diff}`. Change is
-    reliable when :math:`|RCI| > z_{(1+level)/2}` (1.96); its sign and ``direction`` decide between
+    reliable when :math:`|RCI| > z_{(1+ci_level)/2}` (1.96); its sign and ``direction`` decide between
     improved and deteriorated. Uses :func:`stigma_analysis.reliability.reliable_change_index`.
 
     References
@@ -309,7 +311,7 @@ def reliable_change(
     by = _as_tuple(by, "by")
     _require(data, [score, id, wave, *by])
     _check_choice(direction, "direction", ("lower_is_better", "higher_is_better"))
-    level = _check_level(level, "level")
+    ci_level = _check_level(ci_level, "ci_level")
     if not isinstance(reliability, int | float) or not 0 <= reliability < 1:
         raise ValueError(f"reliability must be a number in [0, 1), got {reliability!r}")
     pre, post = _resolve_waves(data, wave, pre, post)
@@ -324,7 +326,7 @@ def reliable_change(
     pre_v = pairs["pre"].to_numpy()
     post_v = pairs["post"].to_numpy()
     rci = reliable_change_index(pre_v, post_v, sd=sd, reliability=float(reliability))
-    z = _z(level)
+    z = _z(ci_level)
     sign = -1.0 if direction == "lower_is_better" else 1.0
     better = sign * rci > z
     worse = sign * rci < -z
@@ -337,7 +339,7 @@ def reliable_change(
         sd_reference=float(sd),
         sem=sem,
         s_diff=math.sqrt(2.0) * sem,
-        threshold=reliable_change_threshold(sd, float(reliability), level=level),
+        threshold=reliable_change_threshold(sd, float(reliability), ci_level=ci_level),
     )
 
 

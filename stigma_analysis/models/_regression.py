@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
+from stigma_analysis._checks import renamed_keywords
 from stigma_analysis.models._mixed_cov import _fixed_effects_cov
 from stigma_analysis.models._results import (
     ModelResult,
@@ -104,12 +105,12 @@ def _tidy_from_sm(res: Any, *, std: bool, odds: bool, ci_level: float) -> pd.Dat
     )
 
 
+@renamed_keywords(groups="cluster")
 def fit_model(
     data: pd.DataFrame,
     formula: str,
     *,
     family: Family = "gaussian",
-    groups: str | None = None,
     re_formula: str | None = None,
     weights: str | None = None,
     cluster: str | None = None,
@@ -128,7 +129,7 @@ def fit_model(
         One row per observation (for ``mixed`` / ``gee``: per respondent × wave).
     formula : str
         Patsy formula, e.g. ``"mspss_total ~ ismi_total_excl_sr + age + C(site)"``. Rows with a
-        missing value in any column the formula, ``groups``, ``weights``, ``cluster`` or
+        missing value in any column the formula, ``cluster``, ``weights`` or
         ``time`` uses are dropped (listwise); ``summary.n`` reports the rows used.
     family : str
         One of ``"gaussian", "binomial", "ordinal", "mixed", "gee", "poisson",
@@ -137,7 +138,7 @@ def fit_model(
         outcome), odds ratios reported. ``ordinal``: proportional-odds logistic regression on an
         ordered outcome (ordered Categorical, or numeric codes taken in sorted order); thresholds
         on ``MASS::polr``'s scale, ``logit P(Y <= k) = zeta_k - x'b``. ``mixed``: linear mixed
-        model by REML with random intercepts per ``groups`` and random slopes from
+        model by REML with random intercepts per ``cluster`` and random slopes from
         ``re_formula``. ``gee``: generalised estimating equations with working correlation
         ``gee_cov`` and robust (sandwich) standard errors, solved as ``geepack::geeglm``
         (see Notes). ``poisson``: Poisson regression (log link) of a count outcome.
@@ -145,11 +146,9 @@ def fit_model(
         count, theta by maximum likelihood as ``MASS::glm.nb`` (theta and its SE in
         ``variance_components``). Count models report rate ratios ``exp(estimate)`` in the
         ``odds_ratio`` columns. ``binomial_mixed``: logistic mixed model with a random intercept
-        per ``groups`` (``lme4::glmer(y ~ x + (1 | id), family = binomial)``), Laplace
+        per ``cluster`` (``lme4::glmer(y ~ x + (1 | id), family = binomial)``), Laplace
         approximation or adaptive Gauss-Hermite (``n_agq``); odds ratios are conditional on
         the random intercept.
-    groups : str, optional
-        Clustering column (respondent id) for ``mixed`` and ``gee``; required there.
     re_formula : str, optional
         Random-effects formula for ``mixed``, e.g. ``"~wave"`` (random intercept and slope);
         default: random intercept only.
@@ -159,12 +158,14 @@ def fit_model(
         ``ordinal``: case weights as ``polr(weights=)``). Not available for ``mixed`` and
         ``gee``.
     cluster : str, optional
-        Column for cluster-robust standard errors (``gaussian``, ``binomial``, ``poisson``,
+        The column whose rows are not independent (usually the respondent id). For ``mixed``,
+        ``binomial_mixed`` and ``gee`` it is the grouping of the model and is required (one name
+        for one concept: ``groups=`` is a deprecated alias). For the single-level families it
+        gives cluster-robust standard errors (``gaussian``, ``binomial``, ``poisson``,
         ``negative_binomial``, ``ordinal``), as ``sandwich::vcovCL(fit, cluster = ~id)``:
         ``G/(G-1) (n-1)/(n-k)`` times the sandwich for gaussian (type HC1), ``G/(G-1)`` for the
         others (type HC0, bread = the model-based covariance; Stata's vce(cluster)): the way to
-        fit these families to repeated rows per respondent (``cluster="resp_id"``). ``gee``
-        and ``mixed`` model the clustering through ``groups`` instead.
+        fit these families to repeated rows per respondent (``cluster="resp_id"``).
     cov_type : {"HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust", "naive"}, optional
         Standard errors. Default: ``"cluster"`` when ``cluster`` is given, else ``"HC3"`` for
         gaussian, ``"nonrobust"`` (model-based) for binomial, ordinal and mixed, ``"robust"``
@@ -249,10 +250,13 @@ def fit_model(
         raise ValueError(f"ci_level must be between 0 and 1; got {ci_level!r}")
     if not isinstance(n_agq, (int, np.integer)) or not 1 <= n_agq <= 50:
         raise ValueError(f"n_agq must be an integer from 1 to 50; got {n_agq!r}")
+    groups = cluster if family in _GROUPED else None
+    if family in _GROUPED:
+        cluster = None  # the grouping of the model itself, not a correction of its errors
     if family in _GROUPED and groups is None:
-        raise ValueError(f"family={family!r} needs groups= (the clustering column, e.g. resp_id)")
-    if family in _GROUPED and (weights is not None or cluster is not None):
-        raise ValueError(f"weights= and cluster= are not available for family={family!r}")
+        raise ValueError(f"family={family!r} needs cluster= (the clustering column, e.g. resp_id)")
+    if family in _GROUPED and weights is not None:
+        raise ValueError(f"weights= is not available for family={family!r}")
     if re_formula is not None and family != "mixed":
         raise ValueError(f"re_formula= only applies to family='mixed'; got family={family!r}")
     if family == "gee" and gee_cov == "ar1" and time is None:
@@ -1088,8 +1092,8 @@ def fit_models(study: Any) -> dict[str, ModelResult]:
             data,
             _spec_get(spec, "formula"),
             family=_spec_get(spec, "family") or "gaussian",
-            groups=_spec_get(spec, "groups"),
             re_formula=_spec_get(spec, "re_formula"),
-            **{k: v for k, v in optional.items() if v is not None},
+            **{k: v for k, v in optional.items() if v is not None and k != "cluster"},
+            cluster=optional.get("cluster") or _spec_get(spec, "groups"),
         )
     return out

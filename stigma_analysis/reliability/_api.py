@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from stigma_analysis._checks import renamed_keywords
 from stigma_analysis.reliability._inputs import (
     _apply_policy,
     _check_common,
@@ -107,13 +108,14 @@ def _warn_alpha(
         )
 
 
+@renamed_keywords(method="missing")
 def alpha(
     data: Any,
     *,
     items: Sequence[Any] | None = None,
     keys: Iterable[Any] | None = None,
     response_range: tuple[float, float] | None = None,
-    method: MissingPolicy = "pairwise",
+    missing: MissingPolicy = "pairwise",
     ci: CIMethod = "feldt",
     ci_level: float = 0.95,
     n_boot: int = 1000,
@@ -133,7 +135,7 @@ def alpha(
         ``(min, max)`` of the response scale for ``keys``. Default: the smallest and largest
         answer in the item block, as ``psych::alpha(keys = ...)`` does; give it explicitly
         when a sample might not use the extreme answers.
-    method : {"pairwise", "listwise"}, default "pairwise"
+    missing : {"pairwise", "listwise"}, default "pairwise"
         Missing data: pairwise-complete covariances (as psych) over respondents with at least
         one answer, or complete cases only.
     ci : {"feldt", "duhachek", "bootstrap", "bca"}, default "feldt"
@@ -209,17 +211,17 @@ def alpha(
     """
     from stigma_analysis.reliability import _core as core
 
-    _check_common(method, ci, ci_level, n_boot)
+    _check_common(missing, ci, ci_level, n_boot)
     X, names = _item_matrix(data, items)
     if X.shape[1] < 2:
         raise ValueError(f"alpha needs at least 2 items, got {X.shape[1]}")
     X, rev, rng_used = _reverse(X, names, keys, response_range)
     k = X.shape[1]
     with np.errstate(invalid="ignore", divide="ignore"):  # checked just below
-        sc = core.scan(X, method)
+        sc = core.scan(X, missing)
     n, C, N = sc.n, sc.C, sc.N
     if n < 3:
-        raise ValueError(f"alpha needs at least 3 respondents under {method} deletion, got {n}")
+        raise ValueError(f"alpha needs at least 3 respondents under {missing} deletion, got {n}")
     sd = np.sqrt(np.diag(C))
     bad = [names[j] for j in range(k) if not (np.isfinite(sd[j]) and sd[j] > 0)]
     if bad or not np.all(np.isfinite(C)):
@@ -249,7 +251,7 @@ def alpha(
         z = NormalDist().inv_cdf(0.5 + ci_level / 2)
         lo, hi = tot.raw - z * ase, tot.raw + z * ase
     else:
-        X, _ = _apply_policy(X, method)
+        X, _ = _apply_policy(X, missing)
         boot = core.bootstrap_alpha(X, n_boot=int(n_boot), seed=seed)
         if ci == "bootstrap":
             lo, hi = core.percentile_ci(boot, ci_level)
@@ -295,9 +297,9 @@ def alpha(
         ci_level=float(ci_level),
         n=int(n),
         n_items=int(k),
-        missing_policy=method,
+        missing_policy=missing,
         estimator=(
-            f"Cronbach's alpha, {_POLICY_NAMES[method]}; "
+            f"Cronbach's alpha, {_POLICY_NAMES[missing]}; "
             f"{round(ci_level * 100, 6):g}% {_CI_NAMES[ci]}{boot_note}"
         ),
         score_mean=sc.score_mean,
@@ -313,13 +315,14 @@ def alpha(
 
 
 # ----------------------------------------------------------------------------- omega
+@renamed_keywords(groups="subscales")
 def omega(
     data: Any,
     *,
     items: Sequence[Any] | None = None,
     keys: Iterable[Any] | None = None,
     response_range: tuple[float, float] | None = None,
-    groups: Mapping[str, Sequence[Any]] | None = None,
+    subscales: Mapping[str, Sequence[Any]] | None = None,
     method: OmegaMethod = "ml",
     missing: MissingPolicy = "pairwise",
 ) -> OmegaResult:
@@ -331,7 +334,7 @@ def omega(
         Respondents in rows, items in columns; NaN is missing.
     items, keys, response_range
         As in :func:`alpha`.
-    groups : mapping of str to item lists, optional
+    subscales : mapping of str to item lists, optional
         Subscales (each item in exactly one, at least 2 subscales), for omega hierarchical
         from an ML bifactor model: a general factor and one orthogonal factor per subscale,
         as ``lavaan::cfa(orthogonal = TRUE, std.lv = TRUE)`` / ``psych::omegaSem``.
@@ -345,7 +348,7 @@ def omega(
     Returns
     -------
     OmegaResult
-        ``omega_total``, ``omega_total_observed``, with ``groups`` also
+        ``omega_total``, ``omega_total_observed``, with ``subscales`` also
         ``omega_hierarchical`` (+ ``_observed``) and ``omega_total_bifactor``, the loadings
         table and the method.
 
@@ -400,7 +403,7 @@ def omega(
     X, names = _item_matrix(data, items)
     if X.shape[1] < 3:
         raise ValueError(f"omega needs at least 3 items for a one-factor model, got {X.shape[1]}")
-    membership = None if groups is None else _membership(groups, names)
+    membership = None if subscales is None else _membership(subscales, names)
     X, _, _ = _reverse(X, names, keys, response_range)
     X, _ = _apply_policy(X, missing)
     n = X.shape[0]
@@ -445,11 +448,11 @@ def omega(
     }
     omega_h = omega_h_obs = omega_tot_bif = None
     estimator = f"McDonald's omega total from a {_OMEGA_NAMES[method]}, {missing} correlations"
-    if membership is not None and groups is not None:
+    if membership is not None and subscales is not None:
         bif = om.fit_bifactor(R, membership)
         omega_h, omega_tot_bif, omega_h_obs, _ = om.omega_from_bifactor(bif, membership, R)
         converged = converged and bif.converged
-        labels = list(groups)
+        labels = list(subscales)
         table.update(
             group=[labels[g] for g in membership],
             general_loading=bif.general,
@@ -542,12 +545,13 @@ def _instrument_block(
     return pd.DataFrame(X, columns=list(instrument.items), index=data.index)
 
 
+@renamed_keywords(method="missing")
 def reliability_table(
     data: pd.DataFrame | Study,
     instrument: Instrument | None = None,
     *,
     columns: str | Mapping[Any, str] | None = None,
-    method: MissingPolicy = "pairwise",
+    missing: MissingPolicy = "pairwise",
     ci: CIMethod = "feldt",
     ci_level: float = 0.95,
     n_boot: int = 1000,
@@ -568,7 +572,7 @@ def reliability_table(
     columns : str or mapping, optional
         Item id -> column: a template such as ``"ismi_{item}"`` or a mapping, passed to
         ``instrument.columns``. Default: columns named exactly as the item ids.
-    method, ci, ci_level, n_boot, seed
+    missing, ci, ci_level, n_boot, seed
         As in :func:`alpha`.
     omega_method : {"ml", "minres"}, default "ml"
         One-factor model for omega total (see :func:`omega`).
@@ -608,7 +612,7 @@ def reliability_table(
             )
         return _study_reliability(
             data,
-            method=method,
+            missing=missing,
             ci=ci,
             ci_level=ci_level,
             n_boot=n_boot,
@@ -622,7 +626,7 @@ def reliability_table(
         )
     import pandas as pd
 
-    _check_common(method, ci, ci_level, n_boot)
+    _check_common(missing, ci, ci_level, n_boot)
     _choice("omega_method", omega_method, tuple(_OMEGA_NAMES))
     block = _instrument_block(data, instrument, columns, on_invalid)
     rows = []
@@ -644,7 +648,7 @@ def reliability_table(
             "omega_hierarchical": np.nan,
             "ci_method": ci,
             "ci_level": float(ci_level),
-            "missing_policy": method,
+            "missing_policy": missing,
             "estimator": "",
             "omega_estimator": "",
         }
@@ -654,7 +658,13 @@ def reliability_table(
             if len(its) < 2:
                 raise ValueError("alpha needs at least 2 items")
             a = alpha(
-                block, items=its, method=method, ci=ci, ci_level=ci_level, n_boot=n_boot, seed=seed
+                block,
+                items=its,
+                missing=missing,
+                ci=ci,
+                ci_level=ci_level,
+                n_boot=n_boot,
+                seed=seed,
             )
         except ValueError as exc:
             row["estimator"] = f"not estimable: {exc}"
@@ -674,7 +684,7 @@ def reliability_table(
             if len(its) < 3:
                 raise ValueError("omega needs at least 3 items for a one-factor model")
             groups = _partition(instrument, scale, its)
-            o = omega(block, items=its, method=omega_method, missing=method, groups=groups)
+            o = omega(block, items=its, method=omega_method, missing=missing, subscales=groups)
         except ValueError as exc:
             row["omega_estimator"] = f"not estimable: {exc}"
         else:
@@ -726,13 +736,14 @@ def _study_reliability(study: Study, *, on_invalid: OnInvalid, **options: Any) -
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+@renamed_keywords(method="missing")
 def item_statistics(
     data: pd.DataFrame,
     instrument: Instrument,
     *,
     columns: str | Mapping[Any, str] | None = None,
     scale: str | None = None,
-    method: MissingPolicy = "pairwise",
+    missing: MissingPolicy = "pairwise",
     on_invalid: OnInvalid = "raise",
 ) -> pd.DataFrame:
     """Item statistics (psych::alpha's item block) for the scales of an instrument.
@@ -747,7 +758,7 @@ def item_statistics(
         As in :func:`reliability_table`.
     scale : str, optional
         One scale; default all scales with at least 2 items, stacked.
-    method : {"pairwise", "listwise"}, default "pairwise"
+    missing : {"pairwise", "listwise"}, default "pairwise"
     on_invalid : {"raise", "missing"}, default "raise"
         Answers that ``validate`` and ``score`` reject: as in :func:`reliability_table`.
 
@@ -769,7 +780,7 @@ def item_statistics(
         its = list(instrument.scale_items(s))
         if len(its) < 2:
             continue
-        st = alpha(block, items=its, method=method).item_stats.copy()
+        st = alpha(block, items=its, missing=missing).item_stats.copy()
         st["reversed"] = [instrument.is_reversed(i) for i in its]
         st.insert(0, "scale", s)
         st.insert(0, "instrument", instrument.id)

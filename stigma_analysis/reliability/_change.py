@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from stigma_analysis._checks import renamed_keywords
+
 __all__ = ["reliable_change_index", "reliable_change_threshold", "standard_error_of_measurement"]
 
 
@@ -99,7 +101,8 @@ def reliable_change_index(
     return np.asarray((b - a) / s_diff, dtype=float)
 
 
-def reliable_change_threshold(sd: float, reliability: float, *, level: float = 0.95) -> float:
+@renamed_keywords(level="ci_level")
+def reliable_change_threshold(sd: float, reliability: float, *, ci_level: float = 0.95) -> float:
     """Smallest raw change that counts as reliable (Jacobson-Truax).
 
     Parameters
@@ -108,13 +111,13 @@ def reliable_change_threshold(sd: float, reliability: float, *, level: float = 0
         Standard deviation of the pre scores in the reference sample.
     reliability : float
         Reliability of the score, in [0, 1].
-    level : float, default 0.95
+    ci_level : float, default 0.95
         Two-sided confidence level (0.95 gives the familiar 1.96).
 
     Returns
     -------
     float
-        ``z_{(1+level)/2} * sqrt(2) * SEM``: a change larger than this in absolute value is
+        ``z_{(1+ci_level)/2} * sqrt(2) * SEM``: a change larger than this in absolute value is
         reliable.
 
     Notes
@@ -127,9 +130,9 @@ def reliable_change_threshold(sd: float, reliability: float, *, level: float = 0
 
     Checked against: the closed form (tests/reliability/test_reliability.py).
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    if not 0 < ci_level < 1:
+        raise ValueError(f"ci_level must be in (0, 1), got {ci_level!r}")
     from statistics import NormalDist
 
-    z = NormalDist().inv_cdf(0.5 + level / 2)
+    z = NormalDist().inv_cdf(0.5 + ci_level / 2)
     return z * math.sqrt(2.0) * float(standard_error_of_measurement(float(sd), float(reliability)))

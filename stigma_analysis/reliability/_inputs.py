@@ -109,8 +109,8 @@ def _apply_policy(
     return X[keep], observed[keep]
 
 
-def _check_common(method: str, ci: str, ci_level: float, n_boot: int) -> None:
-    _choice("method", method, ("pairwise", "listwise"))
+def _check_common(missing: str, ci: str, ci_level: float, n_boot: int) -> None:
+    _choice("missing", missing, ("pairwise", "listwise"))
     _choice("ci", ci, _CI_CHOICES)
     if not isinstance(ci_level, float | int) or not 0 < ci_level < 1:
         raise ValueError(f"ci_level must be a number in (0, 1), got {ci_level!r}")

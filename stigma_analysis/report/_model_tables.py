@@ -157,7 +157,7 @@ def fit_study_models(study: Study, scores: pd.DataFrame | None = None) -> dict[s
         cols = list(dict.fromkeys([*_model_columns(m.formula, list(part.columns)), *extra]))
         used = part.dropna(subset=cols)
         repeated = bool(used[study.id].duplicated().any())
-        kwargs: dict[str, Any] = {"groups": m.groups, "re_formula": m.re_formula}
+        kwargs: dict[str, Any] = {"cluster": m.groups, "re_formula": m.re_formula}
         if m.family == "gee":
             kwargs.update(gee_cov=m.gee_cov, time=m.time or study.wave)
         if m.family in ("mixed", "gee", "binomial_mixed"):

@@ -10,6 +10,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from stigma_analysis._checks import renamed_keywords
+
 from ._dwls import ordinal_codes
 from ._engine import FloatArray
 from ._errors import SingularCorrelationError
@@ -30,7 +32,7 @@ __all__ = [
     "parallel_analysis",
 ]
 
-Use = Literal["pairwise", "complete"]
+Use = Literal["pairwise", "listwise", "complete"]  # "complete": the older name of listwise
 # smallest eigenvalue of a correlation matrix treated as zero (n <= p gives ~1e-16)
 _PD_TOL = 1e-10
 
@@ -49,12 +51,12 @@ def _numeric(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def _corr(data: pd.DataFrame, use: str, cor: str = "pearson") -> tuple[FloatArray, list[str], int]:
-    if use not in ("pairwise", "complete"):
-        raise ValueError(f"use must be 'pairwise' or 'complete', got {use!r}")
+    if use not in ("pairwise", "listwise", "complete"):
+        raise ValueError(f"missing must be 'pairwise' or 'listwise', got {use!r}")
     if cor not in ("pearson", "polychoric"):
         raise ValueError(f"cor must be 'pearson' or 'polychoric', got {cor!r}")
     x = _numeric(data)
-    if use == "complete" or cor == "polychoric":
+    if use in ("listwise", "complete") or cor == "polychoric":
         x = x.dropna()
     if cor == "polychoric":
         cols = [str(c) for c in x.columns]
@@ -76,14 +78,15 @@ def _require_positive_definite(R: FloatArray, items: list[str], n: int, what: st
         raise SingularCorrelationError(what, items, n, low)
 
 
-def eigenvalues(data: pd.DataFrame, *, use: Use = "pairwise") -> pd.DataFrame:
+@renamed_keywords(use="missing")
+def eigenvalues(data: pd.DataFrame, *, missing: Use = "pairwise") -> pd.DataFrame:
     """Eigenvalues of the item correlation matrix.
 
     Parameters
     ----------
     data : pandas.DataFrame
         Item columns only (numeric; NaN = missing).
-    use : {"pairwise", "complete"}
+    missing : {"pairwise", "listwise"}
         Pairwise-complete correlations (R's ``use = "pairwise"``) or listwise deletion.
 
     Returns
@@ -94,7 +97,7 @@ def eigenvalues(data: pd.DataFrame, *, use: Use = "pairwise") -> pd.DataFrame:
 
     Checked against: R ``eigen(cor(bfi[1:25], use = "pairwise"))`` to 1e-8.
     """
-    R, _, _ = _corr(data, use)
+    R, _, _ = _corr(data, missing)
     return _eigen_table(R)
 
 
@@ -135,13 +138,14 @@ class ParallelAnalysisResult:
         return self.table.copy()
 
 
+@renamed_keywords(use="missing")
 def parallel_analysis(
     data: pd.DataFrame,
     *,
     n_iter: int = 100,
     seed: int = 20240501,
     quantile: float = 0.95,
-    use: Use = "pairwise",
+    missing: Use = "pairwise",
     draws: np.ndarray | None = None,
 ) -> ParallelAnalysisResult:
     """Horn's parallel analysis on principal-component eigenvalues.
@@ -157,7 +161,7 @@ def parallel_analysis(
     quantile : float
         Quantile of the simulated eigenvalues to compare with (0.95 as Glorfeld; 0.5 for the mean
         criterion of Horn).
-    use : {"pairwise", "complete"}
+    missing : {"pairwise", "listwise"}
         Missing-data handling for the observed correlations.
     draws : numpy.ndarray, optional
         Random data to use instead of simulating: shape (replications, n, p), n the rows used
@@ -183,7 +187,7 @@ def parallel_analysis(
     """
     if not 0 < quantile < 1:
         raise ValueError(f"quantile must be in (0, 1), got {quantile!r}")
-    R, _, n = _corr(data, use)
+    R, _, n = _corr(data, missing)
     p = R.shape[0]
     obs = np.linalg.eigvalsh(R)[::-1]
     if draws is not None:
@@ -254,14 +258,15 @@ class KMOResult:
         )
 
 
-def kmo(data: pd.DataFrame, *, use: Use = "pairwise") -> KMOResult:
+@renamed_keywords(use="missing")
+def kmo(data: pd.DataFrame, *, missing: Use = "pairwise") -> KMOResult:
     """Kaiser-Meyer-Olkin measure of sampling adequacy (overall and per item).
 
     Parameters
     ----------
     data : pandas.DataFrame
         Item columns only.
-    use : {"pairwise", "complete"}
+    missing : {"pairwise", "listwise"}
         Missing-data handling for the correlations.
 
     Returns
@@ -283,7 +288,7 @@ def kmo(data: pd.DataFrame, *, use: Use = "pairwise") -> KMOResult:
 
     Checked against: psych::KMO 2.2.9 on bfi[1:25] to 1e-10.
     """
-    R, items, n = _corr(data, use)
+    R, items, n = _corr(data, missing)
     _require_positive_definite(R, items, n, "kmo")
     Q = np.linalg.inv(R)
     d = np.sqrt(np.diag(Q))
@@ -319,15 +324,16 @@ class BartlettResult:
         )
 
 
-def bartlett(data: pd.DataFrame, *, use: Use = "pairwise") -> BartlettResult:
+@renamed_keywords(use="missing")
+def bartlett(data: pd.DataFrame, *, missing: Use = "pairwise") -> BartlettResult:
     """Bartlett's test of sphericity.
 
     Parameters
     ----------
     data : pandas.DataFrame
         Item columns only. n is the number of rows (as ``psych::cortest.bartlett`` on raw data),
-        or of complete rows with ``use="complete"``.
-    use : {"pairwise", "complete"}
+        or of complete rows with ``missing="listwise"``.
+    missing : {"pairwise", "listwise"}
         Missing-data handling for the correlations.
 
     Returns
@@ -347,7 +353,7 @@ def bartlett(data: pd.DataFrame, *, use: Use = "pairwise") -> BartlettResult:
     """
     from scipy import stats
 
-    R, items, n = _corr(data, use)
+    R, items, n = _corr(data, missing)
     _require_positive_definite(R, items, n, "bartlett")
     p = R.shape[0]
     chisq = -np.linalg.slogdet(R)[1] * (n - 1 - (2 * p + 5) / 6)
@@ -426,7 +432,7 @@ def _pair_counts(data: pd.DataFrame, use: str, cor: str) -> FloatArray:
     """Pairwise complete counts of the items (psych's ``pairwiseCount``; n everywhere after
     listwise deletion)."""
     answered = data.notna().to_numpy(dtype=np.float64)
-    if use == "complete" or cor == "polychoric":
+    if use in ("listwise", "complete") or cor == "polychoric":
         answered = answered[answered.all(axis=1)]
     return answered.T @ answered
 
@@ -530,13 +536,14 @@ def _loadings(psi: FloatArray, R: FloatArray, k: int, method: str) -> FloatArray
     return np.sqrt(psi)[:, None] * v * np.sqrt(np.maximum(w - 1, 0))
 
 
+@renamed_keywords(use="missing")
 def efa(
     data: pd.DataFrame,
     *,
     n_factors: int,
     method: Literal["minres", "ml"] = "minres",
     rotation: Literal["oblimin", "promax", "varimax", "none"] = "oblimin",
-    use: Use = "pairwise",
+    missing: Use = "pairwise",
     cor: Literal["pearson", "polychoric"] = "pearson",
 ) -> EFAResult:
     """Exploratory factor analysis of item correlations (as ``psych::fa``).
@@ -554,7 +561,7 @@ def efa(
         (m = 4 after Kaiser normalisation, as psych::fa's ``kaiser(rotate = "Promax")``;
         matches psych::fa 2.2.9 on bfi[1:25] to 1e-4), varimax (Kaiser-normalised, as
         ``stats::varimax``) or none.
-    use : {"pairwise", "complete"}
+    missing : {"pairwise", "listwise"}
         Missing-data handling for Pearson correlations.
     cor : {"pearson", "polychoric"}
         Correlations to factor. Polychoric (ordinal items; complete cases) as ``lavaan::lavCor``:
@@ -606,7 +613,7 @@ def efa(
         raise ValueError(
             f"rotation must be 'oblimin', 'promax', 'varimax' or 'none', got {rotation!r}"
         )
-    R, items, n = _corr(data, use, cor)
+    R, items, n = _corr(data, missing, cor)
     _require_positive_definite(R, items, n, "efa")
     p = R.shape[0]
     if not isinstance(n_factors, int | np.integer) or not 1 <= n_factors < p:
@@ -650,7 +657,7 @@ def efa(
     wide = pd.DataFrame(L, index=pd.Index(items, name="item"), columns=names)
     tidy = wide.reset_index().melt(id_vars="item", var_name="factor", value_name="loading")
     comm = np.sum(A**2, axis=1)
-    objective, fit = _fit_statistics(R, A, n, _pair_counts(data, use, cor))
+    objective, fit = _fit_statistics(R, A, n, _pair_counts(data, missing, cor))
     heywood = bool((psi <= 0.005 + 1e-8).any())
     if not converged:
         warnings.warn(

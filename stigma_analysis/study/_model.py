@@ -95,10 +95,11 @@ class ModelSpec(_Strict):
         "gee",
     ] = "gaussian"
     groups: str | None = None
-    """mixed, binomial_mixed and gee: the clustering column (e.g. the respondent id)."""
+    """mixed, binomial_mixed and gee: the clustering column (the older name of ``cluster``)."""
     re_formula: str | None = None
     cluster: str | None = None
-    """Single-level families: cluster-robust standard errors by this column."""
+    """The column whose rows are not independent: the grouping of mixed, binomial_mixed and gee
+    models; cluster-robust standard errors for the single-level families."""
     gee_cov: Literal["exchangeable", "ar1", "independence"] = "exchangeable"
     """gee: the working correlation."""
     time: str | None = None
@@ -117,6 +118,10 @@ class ModelSpec(_Strict):
 
     @model_validator(mode="after")
     def _groups_needed(self) -> ModelSpec:
+        if self.family in {"mixed", "binomial_mixed", "gee"} and not self.groups and self.cluster:
+            # one name for one concept: ``cluster`` is the grouping of a multilevel model too
+            object.__setattr__(self, "groups", self.cluster)
+            object.__setattr__(self, "cluster", None)
         if self.family in {"mixed", "binomial_mixed", "gee"} and not self.groups:
             raise ValueError(
                 f"family {self.family!r} needs 'groups' (the clustering column, e.g. resp_id)"

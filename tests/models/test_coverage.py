@@ -73,7 +73,7 @@ def test_mixed_coverage() -> None:
     hits = []
     for rep in range(500):
         d = _panel(np.random.default_rng(20_000 + rep), 80)
-        res = fit_model(d, "wellbeing ~ stigma + wave", family="mixed", groups="resp_id")
+        res = fit_model(d, "wellbeing ~ stigma + wave", family="mixed", cluster="resp_id")
         c = res.coefficients.set_index("term")
         hits.append(c.loc["stigma", "ci_low"] <= TRUE_EFFECT <= c.loc["stigma", "ci_high"])
     cov = _coverage(hits, "mixed REML")

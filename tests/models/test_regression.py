@@ -66,7 +66,7 @@ def _survey(seed: int = 1, n: int = 400) -> pd.DataFrame:
 def test_mixed_matches_lme4_sleepstudy(sleepstudy: pd.DataFrame) -> None:
     ref = _ref("lme4_sleepstudy.json")
     res = fit_model(
-        sleepstudy, "Reaction ~ Days", family="mixed", groups="Subject", re_formula="~Days"
+        sleepstudy, "Reaction ~ Days", family="mixed", cluster="Subject", re_formula="~Days"
     )
     c = res.coefficients
     # REML optimisers differ (lme4 bobyqa vs statsmodels BFGS): agreement to ~1e-6 observed
@@ -96,7 +96,7 @@ def test_mixed_matches_lme4_unbalanced_sleepstudy(model: str, re_formula: str | 
     # 20% of sleepstudy's rows dropped (missing waves, as with attrition): groups of 5 to 10 rows
     d = pd.read_csv(DATA / "sleepstudy_unbalanced.csv")
     ref = _ref("lme4_unbalanced.json")[model]
-    res = fit_model(d, "Reaction ~ Days", family="mixed", groups="Subject", re_formula=re_formula)
+    res = fit_model(d, "Reaction ~ Days", family="mixed", cluster="Subject", re_formula=re_formula)
     c = res.coefficients
     assert list(c["term"]) == ["Intercept", "Days"]
     # numerical REML optimisers on both sides (lme4 bobyqa vs statsmodels BFGS): agreement seen
@@ -239,7 +239,7 @@ def test_binomial_mixed_matches_glmer(case: str, n_agq: int) -> None:
         d,
         "distress ~ stigma + wave + female",
         family="binomial_mixed",
-        groups="id",
+        cluster="id",
         n_agq=n_agq,
     )
     c = res.coefficients
@@ -265,12 +265,12 @@ def test_binomial_mixed_matches_glmer(case: str, n_agq: int) -> None:
 
 def test_binomial_mixed_arguments() -> None:
     d = pd.read_csv(RESULTS / "lme4_glmer_panel_data.csv")
-    with pytest.raises(ValueError, match="needs groups="):
+    with pytest.raises(ValueError, match="needs cluster="):
         fit_model(d, "distress ~ stigma", family="binomial_mixed")
     with pytest.raises(ValueError, match="0/1"):
-        fit_model(d, "stigma ~ wave", family="binomial_mixed", groups="id")
+        fit_model(d, "stigma ~ wave", family="binomial_mixed", cluster="id")
     with pytest.raises(ValueError, match="n_agq"):
-        fit_model(d, "distress ~ stigma", family="binomial_mixed", groups="id", n_agq=0)
+        fit_model(d, "distress ~ stigma", family="binomial_mixed", cluster="id", n_agq=0)
 
 
 @pytest.mark.parametrize(
@@ -405,7 +405,7 @@ def test_gee_matches_geepack(gee_panel: pd.DataFrame, panel: str, case: str) -> 
         d.sample(frac=1, random_state=1),  # row order must not matter
         formula,
         family="gee",
-        groups="id",
+        cluster="id",
         time="wave",
         gee_cov=corstr,  # type: ignore[arg-type]
         gee_family=fam,  # type: ignore[arg-type]
@@ -433,7 +433,7 @@ def test_gee_matches_geepack(gee_panel: pd.DataFrame, panel: str, case: str) -> 
         d,
         formula,
         family="gee",
-        groups="id",
+        cluster="id",
         time="wave",
         gee_cov=corstr,  # type: ignore[arg-type]
         gee_family=fam,  # type: ignore[arg-type]
@@ -449,7 +449,7 @@ def test_gee_ar1_uses_the_wave_distance(gee_panel: pd.DataFrame) -> None:
     d = gee_panel[gee_panel["kept"]].copy()
     d["visit"] = d.groupby("id").cumcount() + 1
     assert (d["visit"] != d["wave"]).any()
-    kw = {"family": "gee", "groups": "id"}
+    kw = {"family": "gee", "cluster": "id"}
     f = "wellbeing ~ stigma + wave + female"
     a = fit_model(d, f, time="wave", gee_cov="ar1", **kw)  # type: ignore[arg-type]
     b = fit_model(d, f, time="visit", gee_cov="ar1", **kw)  # type: ignore[arg-type]
@@ -462,7 +462,7 @@ def test_gee_ar1_uses_the_wave_distance(gee_panel: pd.DataFrame) -> None:
 def test_gee_collinear_predictors_are_an_error(gee_panel: pd.DataFrame) -> None:
     d = gee_panel.assign(stigma2=2 * gee_panel["stigma"])
     with pytest.raises(ValueError, match="collinear"):
-        fit_model(d, "wellbeing ~ stigma + stigma2", family="gee", groups="id")
+        fit_model(d, "wellbeing ~ stigma + stigma2", family="gee", cluster="id")
 
 
 def test_gee_default_epsilon_of_geepack_is_close(gee_panel: pd.DataFrame) -> None:
@@ -473,7 +473,7 @@ def test_gee_default_epsilon_of_geepack_is_close(gee_panel: pd.DataFrame) -> Non
         d,
         "wellbeing ~ stigma + wave + female",
         family="gee",
-        groups="id",
+        cluster="id",
         time="wave",
         gee_cov="ar1",
     )
@@ -491,12 +491,12 @@ def test_gee_ar1_bad_time(gee_panel: pd.DataFrame, change: str, match: str) -> N
     else:
         d.loc[1, "wave"] = 1
     with pytest.raises(ValueError, match=match):
-        fit_model(d, "wellbeing ~ stigma", family="gee", groups="id", time="wave", gee_cov="ar1")
+        fit_model(d, "wellbeing ~ stigma", family="gee", cluster="id", time="wave", gee_cov="ar1")
 
 
 def test_gee_binomial_odds_ratios(sleepstudy: pd.DataFrame) -> None:
     d = sleepstudy.assign(slow=(sleepstudy["Reaction"] > 300).astype(int))
-    res = fit_model(d, "slow ~ Days", family="gee", groups="Subject", gee_family="binomial")
+    res = fit_model(d, "slow ~ Days", family="gee", cluster="Subject", gee_family="binomial")
     c = res.coefficients
     np.testing.assert_allclose(c["odds_ratio"], np.exp(c["estimate"]), rtol=1e-12)
     assert c["std_estimate"].isna().all()
@@ -508,8 +508,8 @@ def test_schema_is_fixed_across_families(sleepstudy: pd.DataFrame, housing: pd.D
         fit_model(d, "support ~ stigma", family="gaussian"),
         fit_model(d, "depressed ~ stigma", family="binomial"),
         fit_model(housing, "Sat ~ Infl", family="ordinal", weights="Freq"),
-        fit_model(sleepstudy, "Reaction ~ Days", family="mixed", groups="Subject"),
-        fit_model(sleepstudy, "Reaction ~ Days", family="gee", groups="Subject"),
+        fit_model(sleepstudy, "Reaction ~ Days", family="mixed", cluster="Subject"),
+        fit_model(sleepstudy, "Reaction ~ Days", family="gee", cluster="Subject"),
         fit_model(d.assign(k=d["depressed"] * 2), "k ~ stigma", family="poisson"),
         fit_model(d.assign(k=d["depressed"] * 2), "k ~ stigma", family="negative_binomial"),
     ]
@@ -525,7 +525,7 @@ def test_singular_mixed_fit_is_reported_not_warned() -> None:
     rng = np.random.default_rng(3)
     d = pd.DataFrame({"id": np.repeat(np.arange(30), 3), "wave": np.tile([1, 2, 3], 30)})
     d["y"] = 0.5 * d["wave"] + rng.normal(size=len(d))
-    res = fit_model(d, "y ~ wave", family="mixed", groups="id")
+    res = fit_model(d, "y ~ wave", family="mixed", cluster="id")
     assert any("singular" in w or "zero" in w for w in res.warnings)
     assert res.summary.iloc[0]["n_warnings"] == len(res.warnings)
 
@@ -544,9 +544,9 @@ def test_listwise_deletion_counts_rows() -> None:
     [
         ({"family": "tobit"}, "family must be one of"),
         ({"family": "poisson"}, "count outcome"),
-        ({"family": "mixed"}, "needs groups="),
-        ({"family": "gee", "groups": "site", "gee_cov": "ar1"}, "needs time="),
-        ({"family": "gee", "groups": "site", "gee_cov": "toeplitz"}, "gee_cov must be one of"),
+        ({"family": "mixed"}, "needs cluster="),
+        ({"family": "gee", "cluster": "site", "gee_cov": "ar1"}, "needs time="),
+        ({"family": "gee", "cluster": "site", "gee_cov": "toeplitz"}, "gee_cov must be one of"),
         ({"re_formula": "~age"}, "only applies to family='mixed'"),
         ({"weights": "nope"}, "not in data"),
         ({"cov_type": "cluster"}, "needs cluster="),
@@ -579,7 +579,7 @@ def test_fit_models_duck_typed_study(sleepstudy: pd.DataFrame) -> None:
             name="gee",
             formula="Reaction ~ wave",
             family="gee",
-            groups="resp_id",
+            groups="resp_id",  # the older spelling in a study file still works
             re_formula=None,
             cluster=None,
         ),
@@ -635,7 +635,7 @@ def test_perfect_separation_is_reported_not_warned() -> None:
 def test_row_order_does_not_matter(sleepstudy: pd.DataFrame, family: str) -> None:
     d = sleepstudy.assign(slow=(sleepstudy["Reaction"] > 300).astype(int))
     formula = "slow ~ Days" if family == "binomial" else "Reaction ~ Days"
-    kw = {"groups": "Subject"} if family == "mixed" else {}
+    kw = {"cluster": "Subject"} if family == "mixed" else {}
     perm = d.sample(frac=1, random_state=3).reset_index(drop=True)
     a = fit_model(d, formula, family=family, **kw).coefficients  # type: ignore[arg-type]
     b = fit_model(perm, formula, family=family, **kw).coefficients  # type: ignore[arg-type]

@@ -141,7 +141,7 @@ def test_feldt_and_duhachek_match_psych(bfi: pd.DataFrame, scale: str) -> None:
 @pytest.mark.parametrize("scale", SCALES)
 def test_listwise_matches_psych_complete_obs(bfi: pd.DataFrame, scale: str) -> None:
     ref = REF["scales"][scale]["listwise"]
-    res = alpha(_reversed_block(bfi, scale), method="listwise")
+    res = alpha(_reversed_block(bfi, scale), missing="listwise")
     np.testing.assert_allclose(
         [res.alpha, res.alpha_std, res.lambda6, res.average_r],
         [ref["raw_alpha"], ref["std_alpha"], ref["g6_smc"], ref["average_r"]],
@@ -198,7 +198,7 @@ def test_omega_hierarchical_matches_lavaan_bifactor(bfi: pd.DataFrame) -> None:
     ref = REF["bifactor"]
     groups = {s: REF["scales"][s]["items"] for s in SCALES}
     keys = [i for s in SCALES for i in REF["scales"][s]["reverse"]]
-    res = omega(bfi, items=ref["items"], keys=keys, response_range=(1, 6), groups=groups)
+    res = omega(bfi, items=ref["items"], keys=keys, response_range=(1, 6), subscales=groups)
     assert res.converged
     assert "bifactor" in res.estimator
     # lavaan stops at its default relative tolerance (1e-10 on the fit function): loadings
@@ -241,7 +241,7 @@ def test_reliability_gives_omega_h_for_a_total_over_subscales(bfi: pd.DataFrame)
 def test_omega_group_errors(groups: dict[str, list[str]], match: str) -> None:
     X = np.random.default_rng(0).normal(size=(50, 6))
     with pytest.raises(ValueError, match=match):
-        omega(X, groups=groups)
+        omega(X, subscales=groups)
 
 
 # ----------------------------------------------------------------- instruments
@@ -500,7 +500,7 @@ def test_two_items_have_no_alpha_if_dropped() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "exc", "match"),
     [
-        ({"method": "casewise"}, ValueError, "method must be one of"),
+        ({"missing": "casewise"}, ValueError, "missing must be one of"),
         ({"ci": "wald"}, ValueError, "ci must be one of"),
         ({"ci_level": 95}, ValueError, "ci_level must be"),
         ({"n_boot": 1}, ValueError, "n_boot must be"),
@@ -563,7 +563,9 @@ def test_rci_jacobson_truax() -> None:
     assert np.isnan(rci[2])
     thr = reliable_change_threshold(7.5, 0.88)
     assert thr == pytest.approx(1.959963984540054 * s_diff, rel=1e-12)
-    assert reliable_change_threshold(7.5, 0.88, level=0.9) < thr
+    assert reliable_change_threshold(7.5, 0.88, ci_level=0.9) < thr
+    with pytest.warns(DeprecationWarning, match="use ci_level="):
+        assert reliable_change_threshold(7.5, 0.88, level=0.9) < thr
 
 
 @pytest.mark.parametrize(
@@ -584,4 +586,4 @@ def test_rci_shape_and_level_errors() -> None:
     with pytest.raises(ValueError, match="undefined"):
         reliable_change_index([1.0], [2.0], sd=1.0, reliability=1.0)
     with pytest.raises(ValueError, match="level must be in"):
-        reliable_change_threshold(1.0, 0.8, level=1.5)
+        reliable_change_threshold(1.0, 0.8, ci_level=1.5)

@@ -125,8 +125,11 @@ def test_efa_argument_errors(bfi: pd.DataFrame) -> None:
         efa(bfi, n_factors=2, rotation="geomin")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="method must be"):
         efa(bfi, n_factors=2, method="pa")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="use must be"):
-        eigenvalues(bfi, use="everything")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="missing must be"):
+        eigenvalues(bfi, missing="everything")  # type: ignore[arg-type]
+    with pytest.warns(DeprecationWarning, match="use missing="):
+        old = eigenvalues(bfi, use="complete")  # type: ignore[call-arg]
+    assert old.equals(eigenvalues(bfi, missing="listwise"))
 
 
 def test_parallel_analysis_seeded_and_recovers_structure() -> None:
