@@ -212,7 +212,12 @@ def _utf8_stdout() -> bool:
         return False
 
 
+ERROR_LIMIT = 1000  # characters of one error line: a message quoting a huge value is cut
+
+
 def _err(msg: str) -> None:
+    if len(msg) > ERROR_LIMIT:
+        msg = msg[: ERROR_LIMIT - 3] + "..."
     print(f"error: {msg}", file=sys.stderr)
 
 
