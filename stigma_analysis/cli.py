@@ -24,7 +24,7 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +215,13 @@ def _utf8_stdout() -> bool:
 ERROR_LIMIT = 1000  # characters of one error line: a message quoting a huge value is cut
 
 
+def _say_guessed(codebooks: Iterable[Any]) -> None:
+    """On stderr, which files were read in a guessed text encoding (their text may be wrong)."""
+    for cb in codebooks:
+        if cb.encoding_guessed:
+            print(f"read {cb.source} as {cb.encoding} (guessed)", file=sys.stderr)
+
+
 def _err(msg: str) -> None:
     if len(msg) > ERROR_LIMIT:
         msg = msg[: ERROR_LIMIT - 3] + "..."
@@ -348,11 +355,22 @@ def _describe(args: argparse.Namespace) -> int:
         from stigma_analysis.study import load_study
 
         study = load_study(args.path)
+        _say_guessed(study.codebooks.values())
         records = _study_variables(study)
     else:
         from stigma_analysis.io import describe_records, read_survey
 
+        if args.encoding is not None and Path(args.path).suffix.lower() == ".csv":
+            try:
+                codecs.lookup(args.encoding)
+            except LookupError:
+                _err(
+                    f"--encoding {args.encoding!r} is not an encoding name "
+                    "(use one such as utf-8, cp1252, cp874, latin-1)"
+                )
+                return EXIT_PROBLEM
         survey = read_survey(args.path, codebook=args.codebook, encoding=args.encoding)
+        _say_guessed([survey.codebook])
         records = describe_records(survey)
     if args.json:
         _dump({"variables": records})
@@ -409,6 +427,7 @@ def _validate(args: argparse.Namespace) -> int:
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
+    _say_guessed(study.codebooks.values())
     problems = study.validate()
     if args.json:
         _dump_records(problems)
@@ -426,6 +445,7 @@ def _score(args: argparse.Namespace) -> int:
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
+    _say_guessed(study.codebooks.values())
     scores = score(study, on_invalid=args.invalid)
     out = Path(args.output)
     written = write_survey(labelled_scores(study, scores), out, protect=study.files)
@@ -444,6 +464,7 @@ def _reliability(args: argparse.Namespace) -> int:
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
+    _say_guessed(study.codebooks.values())
     table = reliability_table(study, ci=args.ci)
     if args.json:
         _dump(table.to_dict("records"))
