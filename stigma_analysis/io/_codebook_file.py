@@ -156,12 +156,10 @@ def read_codebook_file(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str,
     except UnicodeDecodeError:
         raise SpecError(path, "", "the codebook file is not UTF-8 text") from None
     if suffix in {".yaml", ".yml"}:
-        import yaml
+        from stigma_analysis.io._yaml import load_yaml
 
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SpecError(path, "", f"not valid YAML ({str(exc).splitlines()[0]})") from None
+        # refuses a key given twice and aliases that expand beyond a small budget
+        doc = load_yaml(text, file=path)
         if doc is None:
             doc = {}
         if not isinstance(doc, Mapping):

@@ -215,3 +215,19 @@ def test_cli_error_lines_are_capped(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert len(err) < cli.ERROR_LIMIT + 20
     assert err.rstrip().endswith("...")
+
+
+def test_codebook_file_aliases_are_budgeted_too(tmp_path: Path) -> None:
+    from stigma_analysis.io import read_survey
+
+    data = tmp_path / "data.csv"
+    data.write_text("q1\n1\n2\n", encoding="utf-8")
+    book = tmp_path / "book.yaml"
+    # the nested lists as the file's notes, and the last of them as q1's missing codes
+    levels = "".join(
+        "  - " + line.split(": ", 1)[1].replace("saf1", "1") + "\n" for line in LAUGHS.splitlines()
+    )
+    book.write_text("notes:\n" + levels + "variables:\n  q1: {missing_codes: *l8}\n", "utf-8")
+    with pytest.raises(SpecError, match="YAML aliases") as info:
+        read_survey(data, codebook=book)
+    assert info.value.file == book
