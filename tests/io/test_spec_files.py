@@ -231,3 +231,13 @@ def test_codebook_file_aliases_are_budgeted_too(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="YAML aliases") as info:
         read_survey(data, codebook=book)
     assert info.value.file == book
+
+
+@needs_fifo
+def test_fifo_as_codebook_file_is_refused(fifo: Path, tmp_path: Path) -> None:
+    from stigma_analysis.io import read_survey
+
+    data = tmp_path / "data.csv"
+    data.write_text("q1\n1\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="named pipe"):
+        read_survey(data, codebook=fifo)
