@@ -102,7 +102,8 @@ with warnings.catch_warnings():
                 out = []
                 for x in v:
                     if isinstance(x, bool) or not isinstance(x, str | int):
-                        raise ValueError(f"item ids are strings or integers, got {x!r}")
+                        shown = f"a {type(x).__name__}" if isinstance(x, list | dict) else repr(x)
+                        raise ValueError(f"item ids are strings or integers, got {shown}")
                     out.append(str(x))
                 return tuple(out)
             return v

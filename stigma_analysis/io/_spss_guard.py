@@ -117,9 +117,11 @@ def _child_read(path: str, fmt: str, encoding: str | None) -> None:
 
 def _fork_probe(path: Path, fmt: str, encoding: str | None, timeout: float) -> int | None:
     """Exit status of the child (negative: killed by that signal), or None when it timed out."""
+    import faulthandler
+    import gc
     import select
 
-    import pyreadstat  # noqa: F401  (imported before the fork, so the child need not)
+    import pyreadstat  # noqa: F401  (imported before the fork: the child imports nothing)
 
     sys.stdout.flush()
     sys.stderr.flush()
@@ -134,9 +136,6 @@ def _fork_probe(path: Path, fmt: str, encoding: str | None, timeout: float) -> i
         status = 0
         try:
             os.close(done_r)
-            import faulthandler
-            import gc
-
             gc.disable()  # a collection would touch, and so copy, every page of the parent
 
             faulthandler.disable()  # die of the signal quietly; the parent reports it

@@ -241,3 +241,11 @@ def test_fifo_as_codebook_file_is_refused(fifo: Path, tmp_path: Path) -> None:
     data.write_text("q1\n1\n", encoding="utf-8")
     with pytest.raises(SpecError, match="named pipe"):
         read_survey(data, codebook=fifo)
+
+
+def test_non_scalar_item_ids_are_refused_briefly(tmp_path: Path) -> None:
+    text = _instrument_text("  total: all\n")
+    path = tmp_path / "items.yaml"
+    path.write_text(text.replace("items: [saf1,", "items: [[saf1, saf2],", 1), "utf-8")
+    with pytest.raises(SpecError, match=r"items: .*item ids are strings or integers, got a list"):
+        Instrument.from_yaml(path)
