@@ -14,8 +14,11 @@ in a forked child process: if the child dies from a signal or does not finish, t
 reported as damaged and never parsed in this process. Fuzzing (``tests/robustness``) found
 every crash in that dictionary parse, none in the data section.
 
-The child is forked, not spawned: pyreadstat is already imported, so it costs a few
-milliseconds. Where ``os.fork`` does not exist (Windows) the probe runs in a fresh interpreter.
+The child is forked, not spawned: pyreadstat is already imported, so it costs a few tens of
+milliseconds. When other Python threads run, or not on Linux, a crash or hang of the forked
+child is confirmed in a fresh interpreter before the file is called damaged (a forked child
+can also fail because of a lock another thread held, or a macOS framework that refuses fork).
+Where ``os.fork`` does not exist (Windows) the probe always runs in a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -184,6 +187,13 @@ def _spawn_probe(path: Path, fmt: str, encoding: str | None, timeout: float) -> 
     return -11 if code >= 0xC0000000 else code
 
 
+def _fork_is_trusted() -> bool:
+    """Whether a forked child's crash can only be the file's: Linux, no other Python thread."""
+    import threading
+
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
 def probe_in_child(
     path: Path, fmt: str, encoding: str | None, *, timeout: float = PROBE_TIMEOUT
 ) -> None:
@@ -196,8 +206,14 @@ def probe_in_child(
         ``timeout`` seconds. Ordinary read errors are left to the caller's own read, which
         describes them.
     """
-    probe = _fork_probe if hasattr(os, "fork") else _spawn_probe
-    code = probe(path, fmt, encoding, timeout)
+    if hasattr(os, "fork"):
+        code = _fork_probe(path, fmt, encoding, timeout)
+        if (code is None or code not in (0, 1, 3)) and not _fork_is_trusted():
+            # a forked child can also die of the parent's state (a lock held by another
+            # thread, macOS frameworks that refuse fork): confirm in a fresh interpreter
+            code = _spawn_probe(path, fmt, encoding, timeout)
+    else:
+        code = _spawn_probe(path, fmt, encoding, timeout)
     if code is None:
         raise SurveyReadError(
             path,

@@ -156,6 +156,17 @@ def test_spawn_probe_works_where_fork_is_missing(
         probe_in_child(crashing_sav, "sav", None)
 
 
+def test_a_forked_child_crash_is_confirmed_in_a_fresh_interpreter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from stigma_analysis.io import _spss_guard
+
+    # the forked child dies for a reason of the parent's (not the file's): no false alarm
+    monkeypatch.setattr(_spss_guard, "_fork_probe", lambda *args: -11)
+    monkeypatch.setattr(_spss_guard, "_fork_is_trusted", lambda: False)  # threads, or macOS
+    probe_in_child(WAVE1, "sav", None)
+
+
 def test_probe_timeout_is_a_damaged_file(monkeypatch: pytest.MonkeyPatch) -> None:
     from stigma_analysis.io import _spss_guard
 
