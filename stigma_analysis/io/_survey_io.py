@@ -93,8 +93,11 @@ def read_survey(
     Raises
     ------
     SurveyReadError
-        Unknown extension, missing/empty/truncated/corrupt/encrypted file, undecodable text;
-        the message names the file and says what is wrong in plain words.
+        Unknown extension, missing/empty/truncated/corrupt/encrypted file, undecodable text,
+        an unknown encoding name, a named pipe or device; a CSV with a column name given
+        twice, more than 10,000 columns or a line over 16 MiB; an SPSS file whose header
+        announces more rows than it can hold or whose dictionary crashes the C reader. The
+        message names the file and says what is wrong in plain words.
     SpecError
         The codebook file is invalid (names the file and the key).
 

@@ -94,10 +94,12 @@ def decode_text(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str,
     if encoding is not None:
         try:
             text = raw.decode(encoding)
-        except LookupError:
-            raise ValueError(
-                f"encoding must be a codec name Python knows (e.g. 'utf-8', 'cp1252', 'tis-620'); "
-                f"got {encoding!r}"
+        except LookupError:  # often from a study file's data[i].encoding: the user's to fix
+            raise SurveyReadError(
+                path,
+                "csv",
+                f"{_quoted(encoding)} is not a text encoding name; use one Python knows "
+                "(e.g. 'utf-8', 'cp1252', 'tis-620')",
             ) from None
         except UnicodeDecodeError as exc:
             raise SurveyReadError(

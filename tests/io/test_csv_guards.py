@@ -97,3 +97,12 @@ def test_fifo_as_data_file_is_refused(tmp_path: Path) -> None:
     os.mkfifo(path)
     with pytest.raises(SurveyReadError, match="named pipe"):
         read_survey(path)
+
+
+def test_unknown_encoding_name_is_a_read_error_naming_the_file(tmp_path: Path) -> None:
+    # a study file's data[i].encoding reaches read_survey: a user's error, not an internal one
+    path = tmp_path / "data.csv"
+    path.write_text("id,q1\n1,2\n", encoding="utf-8")
+    with pytest.raises(SurveyReadError, match="'bogus' is not a text encoding name") as info:
+        read_survey(path, encoding="bogus")
+    assert info.value.path == path

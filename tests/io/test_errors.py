@@ -117,7 +117,7 @@ def test_undecodable_csv_with_named_encoding(tmp_path: Path) -> None:
     with pytest.raises(SurveyReadError, match="not valid ascii") as info:
         read_survey(path, encoding="ascii")
     _check(info.value, path, "csv", "ascii")
-    with pytest.raises(ValueError, match="encoding"):
+    with pytest.raises(SurveyReadError, match="not a text encoding name"):
         read_survey(path, encoding="no-such-codec")
 
 
