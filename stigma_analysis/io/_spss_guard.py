@@ -80,9 +80,9 @@ def check_declared_size(path: Path, fmt: str) -> None:
     """
     size = path.stat().st_size
     with path.open("rb") as fh:
-        # the dictionary (variable records) follows the header; 64 KiB covers ~2000 variables,
-        # and fewer counted variables only make the bound more lenient
-        head = fh.read(_HEADER_BYTES + 65536)
+        # the dictionary (variable records) follows the header; 4 MiB covers ~100,000
+        # variables, and fewer counted variables only make the bound more lenient
+        head = fh.read(_HEADER_BYTES + 4 * 2**20)
     if len(head) < _HEADER_BYTES or not head.startswith((b"$FL2", b"$FL3")):
         return
     layout_le = struct.unpack_from("<i", head, 64)[0]
@@ -140,7 +140,6 @@ def _fork_probe(path: Path, fmt: str, encoding: str | None, timeout: float) -> i
         try:
             os.close(done_r)
             gc.disable()  # a collection would touch, and so copy, every page of the parent
-
             faulthandler.disable()  # die of the signal quietly; the parent reports it
             try:
                 _child_read(str(path), fmt, encoding)
@@ -150,7 +149,13 @@ def _fork_probe(path: Path, fmt: str, encoding: str | None, timeout: float) -> i
             os._exit(status)
     os.close(done_w)
     try:
-        ready, _, _ = select.select([done_r], [], [], timeout)
+        poller = select.poll()  # not select.select: it fails for descriptors above 1023
+        poller.register(done_r, select.POLLIN | select.POLLHUP)
+        ready = poller.poll(timeout * 1000)
+    except BaseException:  # e.g. KeyboardInterrupt: do not leave the child behind
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise
     finally:
         os.close(done_r)
     if not ready:
