@@ -39,7 +39,7 @@ def _cli(*args: str | Path, timeout: float = 60) -> subprocess.CompletedProcess[
         capture_output=True,
         text=True,
         timeout=timeout,
-        preexec_fn=limit,
+        preexec_fn=limit if os.name == "posix" else None,
         check=False,
     )
 

@@ -7,6 +7,7 @@ pytest down with it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
@@ -66,7 +67,7 @@ def _cli(*args: str | Path, memory_limit: int | None = None) -> subprocess.Compl
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=limit,
+        preexec_fn=limit if os.name == "posix" else None,
         check=False,
     )
 

@@ -24,10 +24,14 @@ SEED = 20261206
 
 _WORKER = textwrap.dedent(
     """
-    import json, random, re, resource, struct, sys, tempfile
+    import json, random, re, struct, sys, tempfile
     from pathlib import Path
 
-    resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+    try:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+    except ImportError:  # Windows
+        pass
     from stigma_analysis.errors import SurveyReadError
     from stigma_analysis.io import read_survey
 
