@@ -24,7 +24,7 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -251,7 +251,19 @@ def _utf8_stdout() -> bool:
         return False
 
 
+ERROR_LIMIT = 1000  # characters of one error line: a message quoting a huge value is cut
+
+
+def _say_guessed(codebooks: Iterable[Any]) -> None:
+    """On stderr, which files were read in a guessed text encoding (their text may be wrong)."""
+    for cb in codebooks:
+        if cb.encoding_guessed:
+            print(f"read {cb.source} as {cb.encoding} (guessed)", file=sys.stderr)
+
+
 def _err(msg: str) -> None:
+    if len(msg) > ERROR_LIMIT:
+        msg = msg[: ERROR_LIMIT - 3] + "..."
     print(f"error: {msg}", file=sys.stderr)
 
 
@@ -383,12 +395,23 @@ def _describe(args: argparse.Namespace) -> int:
         from stigma_analysis.study import load_study
 
         study = load_study(args.path)
+        _say_guessed(study.codebooks.values())
         min_cell = study.spec.privacy.min_cell
         records = _suppress_missing_counts(_study_variables(study), min_cell)
     else:
         from stigma_analysis.io import describe_records, read_survey
 
+        if args.encoding is not None and Path(args.path).suffix.lower() == ".csv":
+            try:
+                codecs.lookup(args.encoding)
+            except LookupError:
+                _err(
+                    f"--encoding {args.encoding!r} is not an encoding name "
+                    "(use one such as utf-8, cp1252, cp874, latin-1)"
+                )
+                return EXIT_PROBLEM
         survey = read_survey(args.path, codebook=args.codebook, encoding=args.encoding)
+        _say_guessed([survey.codebook])
         records = describe_records(survey)
     if args.json:
         _dump(
@@ -495,6 +518,7 @@ def _validate(args: argparse.Namespace) -> int:
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
+    _say_guessed(study.codebooks.values())
     problems = study.validate()
     if args.json:
         _dump_records(problems)
@@ -512,6 +536,7 @@ def _score(args: argparse.Namespace) -> int:
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
+    _say_guessed(study.codebooks.values())
     # before scoring: personal columns would be copied into the scores (DisclosureError, exit 1)
     study.disclosure_policy()
     scores = score(study, on_invalid=args.invalid)
@@ -544,6 +569,7 @@ def _reliability(args: argparse.Namespace) -> int:
     from stigma_analysis.study import load_study
 
     study = load_study(args.study)
+    _say_guessed(study.codebooks.values())
     table = reliability_table(study, ci=args.ci, seed=study.spec.seed)
     if args.json:
         _dump(table.to_dict("records"))

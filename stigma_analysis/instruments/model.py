@@ -107,7 +107,8 @@ with warnings.catch_warnings():
                 out = []
                 for x in v:
                     if isinstance(x, bool) or not isinstance(x, str | int):
-                        raise ValueError(f"item ids are strings or integers, got {x!r}")
+                        shown = f"a {type(x).__name__}" if isinstance(x, list | dict) else repr(x)
+                        raise ValueError(f"item ids are strings or integers, got {shown}")
                     out.append(str(x))
                 return tuple(out)
             return v
@@ -259,6 +260,10 @@ with warnings.catch_warnings():
                     raise _ScaleError("all_except: [] excludes nothing; write 'all' instead")
                 excluded: set[str] = set()
                 for ref in refs:
+                    if isinstance(ref, bool) or not isinstance(ref, str | int):
+                        raise _ScaleError(
+                            f"all_except takes scale names or item ids, got a {type(ref).__name__}"
+                        )
                     key = str(ref)
                     if key in self.scales and key not in self.items:
                         excluded.update(self._resolve(key, stack | {name}))
@@ -273,6 +278,11 @@ with warnings.catch_warnings():
             if isinstance(spec, Sequence) and not isinstance(spec, str):
                 out: list[str] = []
                 for x in spec:
+                    if isinstance(x, bool) or not isinstance(x, str | int):
+                        raise _ScaleError(
+                            f"scale entries are item ids (strings or integers), got a "
+                            f"{type(x).__name__}"
+                        )
                     key = str(x)
                     if key not in self.items:
                         raise _ScaleError(f"{x!r} is not one of the items")
@@ -383,11 +393,11 @@ with warnings.catch_warnings():
             A key given twice in a mapping, or a YAML syntax error, is a
             :class:`~stigma_analysis.errors.SpecError` naming the file, key path and line(s).
             """
-            from stigma_analysis.io._yaml import load_yaml
+            from stigma_analysis.io._yaml import load_yaml, read_spec_text
 
             path = Path(path)
             try:
-                text = path.read_text(encoding="utf-8")
+                text = read_spec_text(path, what="instrument file")
             except OSError as exc:
                 raise SpecError(
                     path, "", f"cannot read the instrument file: {exc.strerror or exc}"

@@ -23,6 +23,25 @@ Formats read (the extension decides)
     The codebook written by :func:`write_survey` is kept in the schema metadata under the key
     ``stigma_analysis.codebook`` (JSON) and restored, including the per-cell missing record.
 
+Damaged and hostile inputs
+--------------------------
+Every one ends as a :class:`~stigma_analysis.errors.SurveyReadError` or
+:class:`~stigma_analysis.errors.SpecError` naming the file (exit 1 on the command line):
+
+- SPSS: the dictionary (header, variables, value labels) is first parsed in a forked child
+  process; if the C reader crashes or hangs there, the file is reported as damaged. A header
+  announcing more rows than the file can hold (8 bytes per value uncompressed, 1 byte
+  bytecode-compressed, 1100 values per byte for ``.zsav``) is refused before any allocation.
+- CSV: lines longer than 16 MiB, more than 10,000 columns, and a column name given twice are
+  refused. A guessed encoding is recorded (``Codebook.encoding_guessed``; the command line
+  prints ``read FILE as ENCODING (guessed)``).
+- Named pipes, devices and folders are refused as data, study, instrument, codebook and key
+  files; study and instrument files may be at most 10 MB, key files 1 MB.
+- YAML: aliases (``*name``) may add at most 10,000 values to a document and may not refer to
+  the value containing them ("billion laughs"); a key given twice is refused.
+- Outputs: temporaries left beside an output by a killed write are removed by the next write
+  of that output (see :func:`atomic_write`).
+
 Codebook files
 --------------
 A codebook file describes variables of a CSV (or overrides those of any other file). Every

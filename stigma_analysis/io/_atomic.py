@@ -3,19 +3,66 @@
 Every output file of stigma-analysis goes through :func:`atomic_write`, so an interrupted or
 failed write never leaves a half-written file and never damages an existing one, and an input
 file can never be overwritten by mistake.
+
+A process killed while writing (SIGKILL, power loss) cannot remove its temporary file: a hidden
+``.<stem>.<8 random characters>.tmp<suffix>`` beside the output, a partial copy of what was
+being written (often respondent-level data). The next write of the same output removes such
+leftovers: only files matching that exact pattern for that output, and only those last
+modified before the current process started (so another process's write in progress is left
+alone).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from stigma_analysis.errors import SurveyWriteError
 
-__all__ = ["atomic_write", "atomic_write_many"]
+__all__ = ["atomic_write", "atomic_write_many", "remove_stale_temporaries"]
+
+# when this process started (module import is early: before any write of ours)
+_PROCESS_START = time.time()
+# tempfile.mkstemp's random part: 8 characters from this set
+_RANDOM_PART = "[a-z0-9_]{8}"
+
+
+def _temp_args(target: Path) -> tuple[str, str]:
+    """``prefix`` and ``suffix`` of the temporary files for ``target``."""
+    return f".{target.stem}.", f".tmp{target.suffix}"
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove temporary files left beside ``target`` by an earlier, killed write.
+
+    Only regular files named exactly like this module's temporaries for ``target``
+    (``.<stem>.<8 random characters>.tmp<suffix>``) and last modified before this process
+    started are removed. Returns the removed paths; failures to remove are ignored.
+    """
+    prefix, suffix = _temp_args(target)
+    pattern = re.compile(re.escape(prefix) + _RANDOM_PART + re.escape(suffix))
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < _PROCESS_START:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -50,7 +97,8 @@ def atomic_write(
 
     ``write(tmp)`` is called with a temporary path in the target's folder; when it returns,
     the temporary file replaces ``path`` in one step (``os.replace``). On any failure the
-    temporary file is removed and an existing ``path`` is left untouched.
+    temporary file is removed and an existing ``path`` is left untouched. Temporary files of
+    ``path`` left by a killed earlier write (older than this process) are removed first.
 
     Parameters
     ----------
@@ -97,12 +145,13 @@ def atomic_write_many(
         if not target.parent.is_dir():
             raise SurveyWriteError(target, f"the folder {target.parent} does not exist")
     umask = _current_umask()
+    for target in targets:
+        remove_stale_temporaries(target)
     temps: list[Path] = []
     try:
         for target, (_, write) in zip(targets, items, strict=True):
-            fd, name = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}"
-            )
+            prefix, suffix = _temp_args(target)
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
             os.close(fd)
             tmp = Path(name)
             temps.append(tmp)

@@ -139,6 +139,9 @@ def parse_fields(
 # --- codebook files -----------------------------------------------------------------------
 
 
+CODEBOOK_FILE_LIMIT = 256 * 2**20  # ~1 million variables described; a FIFO or device never
+
+
 def read_codebook_file(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Read a YAML or CSV codebook file.
 
@@ -148,20 +151,27 @@ def read_codebook_file(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str,
         Per variable the raw field mapping (validated lazily against the data's types by
         :func:`parse_fields`), and file-level entries (``file_label``, ``notes``).
     """
-    if not path.is_file():
+    from stigma_analysis.io._files import read_bounded
+
+    if not path.exists():
         raise SpecError(path, "", "codebook file not found")
     suffix = path.suffix.lower()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = read_bounded(
+            path,
+            limit=CODEBOOK_FILE_LIMIT,
+            error=lambda cause: SpecError(path, "", f"cannot read the codebook file: {cause}"),
+        )
+        text = raw.decode("utf-8-sig")
+    except OSError as exc:
+        raise SpecError(path, "", f"cannot read the codebook file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise SpecError(path, "", "the codebook file is not UTF-8 text") from None
     if suffix in {".yaml", ".yml"}:
-        import yaml
+        from stigma_analysis.io._yaml import load_yaml
 
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SpecError(path, "", f"not valid YAML ({str(exc).splitlines()[0]})") from None
+        # refuses a key given twice and aliases that expand beyond a small budget
+        doc = load_yaml(text, file=path)
         if doc is None:
             doc = {}
         if not isinstance(doc, Mapping):

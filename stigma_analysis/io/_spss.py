@@ -155,6 +155,11 @@ def read_spss(
     """
     import pyreadstat
 
+    from stigma_analysis.io._spss_guard import check_declared_size, probe_in_child
+
+    if fmt in {"sav", "zsav"}:
+        check_declared_size(path, fmt)
+    probe_in_child(path, fmt, encoding)
     kwargs: dict[str, Any] = {"disable_datetime_conversion": True}
     if columns is not None:
         kwargs["usecols"] = columns

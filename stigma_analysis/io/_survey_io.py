@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +14,7 @@ import pandas as pd
 from stigma_analysis.errors import SurveyReadError, SurveyWriteError
 from stigma_analysis.io._atomic import atomic_write, atomic_write_many
 from stigma_analysis.io._codebook_file import codebook_to_yaml, parse_fields, read_codebook_file
+from stigma_analysis.io._files import file_kind
 from stigma_analysis.io._missing import missing_columns, split_missing, with_columns
 from stigma_analysis.io._spss import NOTE_PREFIX, finish_dates, read_spss, write_spss
 from stigma_analysis.io._tabular import (
@@ -91,8 +93,11 @@ def read_survey(
     Raises
     ------
     SurveyReadError
-        Unknown extension, missing/empty/truncated/corrupt/encrypted file, undecodable text;
-        the message names the file and says what is wrong in plain words.
+        Unknown extension, missing/empty/truncated/corrupt/encrypted file, undecodable text,
+        an unknown encoding name, a named pipe or device; a CSV with a column name given
+        twice, more than 10,000 columns or a line over 16 MiB; an SPSS file whose header
+        announces more rows than it can hold or whose dictionary crashes the C reader. The
+        message names the file and says what is wrong in plain words.
     SpecError
         The codebook file is invalid (names the file and the key).
 
@@ -124,6 +129,9 @@ def read_survey(
         raise SurveyReadError(p, fmt, "the file does not exist")
     if p.is_dir():
         raise SurveyReadError(p, fmt, "this is a folder, not a file")
+    mode = p.stat().st_mode
+    if not stat.S_ISREG(mode):  # a named pipe would block, /dev/zero never end
+        raise SurveyReadError(p, fmt, f"this is {file_kind(mode)}, not a regular file")
     if p.stat().st_size == 0:
         raise SurveyReadError(p, fmt, "the file is empty (0 bytes)")
 
@@ -204,6 +212,8 @@ def read_survey(
         source=p.resolve(),
         format=fmt,
         encoding=used_encoding,
+        # a CSV file that is not UTF-8, read without encoding=: charset-normalizer's guess
+        encoding_guessed=fmt == "csv" and encoding is None and used_encoding != "utf-8",
         n_rows=len(data),
         file_label=file_label,
         notes=tuple(file_notes + notes),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,75 @@ from stigma_analysis.io.codebook import Codebook, MissingCells, Variable
 __all__ = ["decode_text", "read_csv_raw", "read_parquet_raw", "write_csv", "write_parquet"]
 
 CODEBOOK_KEY = b"stigma_analysis.codebook"
+# Limits that keep a pathological CSV (one line of gigabytes, a million columns) from taking
+# minutes and gigabytes before failing; far above any survey export.
+MAX_CSV_LINE_BYTES = 16 * 2**20
+MAX_CSV_COLUMNS = 10_000
+
+
+def _check_csv_shape(path: Path) -> bytes:
+    """The file's bytes, after checking line lengths (the first line before reading it all)."""
+    limit = MAX_CSV_LINE_BYTES
+    with path.open("rb") as fh:
+        head = fh.read(limit + 1)
+        if len(head) > limit and b"\n" not in head and b"\r" not in head:
+            raise SurveyReadError(
+                path,
+                "csv",
+                f"its first line is longer than {limit:,} bytes: not a CSV table of survey "
+                "answers (is the file one long line, or damaged?)",
+            )
+        raw = head + fh.read()
+    if len(raw) > limit:
+        ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == ord("\n"))
+        bounds = np.concatenate([[-1], ends, [len(raw)]])
+        longest = int(np.diff(bounds).max()) - 1
+        if longest > limit:
+            row = int(np.argmax(np.diff(bounds)))
+            raise SurveyReadError(
+                path,
+                "csv",
+                f"line {row + 1} is {longest:,} bytes long, more than the {limit:,} accepted",
+            )
+    return raw
+
+
+def _check_header(path: Path, text: str) -> None:
+    """Refuse more than MAX_CSV_COLUMNS columns, and a column name given twice."""
+    first = text[: MAX_CSV_LINE_BYTES + 1].split("\n", 1)[0]
+    if first.count(",") >= MAX_CSV_COLUMNS:  # cheap bound first: quoted commas count too
+        try:
+            names = next(csv.reader(io.StringIO(text)))
+        except (csv.Error, StopIteration):
+            return  # pandas reports a malformed header in its own words
+        if len(names) > MAX_CSV_COLUMNS:
+            raise SurveyReadError(
+                path,
+                "csv",
+                f"its header has {len(names):,} columns, more than the {MAX_CSV_COLUMNS:,} "
+                "accepted (is the separator right, or is this not a survey table?)",
+            )
+    try:
+        names = next(csv.reader(io.StringIO(text)))
+    except (csv.Error, StopIteration):
+        return
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name.strip() == "":
+            continue  # pandas names empty headers "Unnamed: N"
+        if name in seen:
+            raise SurveyReadError(
+                path,
+                "csv",
+                f"the column name {_quoted(name)} appears twice (columns {seen[name]} and {i}); "
+                "rename one, so that its answers are not mixed up with the other's",
+            )
+        seen[name] = i
+
+
+def _quoted(value: str, limit: int = 300) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 def decode_text(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
@@ -24,10 +94,12 @@ def decode_text(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str,
     if encoding is not None:
         try:
             text = raw.decode(encoding)
-        except LookupError:
-            raise ValueError(
-                f"encoding must be a codec name Python knows (e.g. 'utf-8', 'cp1252', 'tis-620'); "
-                f"got {encoding!r}"
+        except LookupError:  # often from a study file's data[i].encoding: the user's to fix
+            raise SurveyReadError(
+                path,
+                "csv",
+                f"{_quoted(encoding)} is not a text encoding name; use one Python knows "
+                "(e.g. 'utf-8', 'cp1252', 'tis-620')",
             ) from None
         except UnicodeDecodeError as exc:
             raise SurveyReadError(
@@ -73,7 +145,7 @@ def read_csv_raw(
     spec: dict[str, dict[str, Any]],
 ) -> tuple[pd.DataFrame, str, list[str]]:
     """Read the CSV cells (codes still present); ``spec`` (raw codebook fields) picks dtypes."""
-    raw = path.read_bytes()
+    raw = _check_csv_shape(path)
     if not raw.strip():
         raise SurveyReadError(path, "csv", "the file is empty")
     if raw.startswith((b"$FL2", b"$FL3", b"PAR1")):
@@ -82,6 +154,7 @@ def read_csv_raw(
             path, "csv", f"this is {kind} file, not CSV text; give it the right extension"
         )
     text, used, notes = decode_text(path, raw, encoding)
+    _check_header(path, text)
     dtypes = {name: "str" for name, f in spec.items() if f.get("type") == "string"}
     options: dict[str, Any] = {}
     if int(pd.__version__.split(".")[0]) < 3:

@@ -15,10 +15,29 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from stigma_analysis.errors import SpecError
+from stigma_analysis.io._files import SPEC_FILE_LIMIT, read_bounded
 
-__all__ = ["load_yaml"]
+__all__ = ["ALIAS_BUDGET", "load_yaml", "read_spec_text"]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+# values that aliases (``*name``) may add beyond those written out: a "billion laughs" file of
+# a few hundred bytes otherwise expands to billions of values further down the line
+ALIAS_BUDGET = 10_000
+
+
+def read_spec_text(path: Path, *, what: str) -> str:
+    """The UTF-8 text of a specification file (study or instrument file).
+
+    A named pipe, device or folder, or a file above 10 MB, is a ``SpecError`` naming the file
+    (``what`` says which kind of file it is: ``"study file"``). ``OSError`` (absent, no
+    permission) and ``UnicodeDecodeError`` are left to the caller, which words them.
+    """
+    raw = read_bounded(
+        path,
+        limit=SPEC_FILE_LIMIT,
+        error=lambda cause: SpecError(path, "", f"cannot read the {what}: {cause}"),
+    )
+    return raw.decode("utf-8")
 
 
 class _DuplicateKeyError(yaml.constructor.ConstructorError):
@@ -89,6 +108,50 @@ def _index_paths(root: Node, out: dict[int, str]) -> None:
                 stack.append((item, f"{path}[{i}]"))
 
 
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root: Node, file: str | Path | None) -> None:
+    """Refuse aliases that expand the document far beyond what is written, or into itself.
+
+    Counts the nodes of the document as constructed (an alias counts its whole target each
+    time), in time linear in the nodes written: each distinct node is visited once.
+    """
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            entered.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in _children(node))
+            continue
+        if key in sizes:
+            continue
+        if key in entered:  # an ancestor of itself: only an alias can do that
+            line = node.start_mark.line + 1
+            raise SpecError(
+                file, "", f"a YAML alias refers to the value that contains it (line {line})"
+            )
+        entered.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
+    added = sizes[id(root)] - len(sizes)
+    if added > ALIAS_BUDGET:
+        raise SpecError(
+            file,
+            "",
+            f"the YAML aliases (*name) expand to {added:,} more values than are written out, "
+            f"more than the {ALIAS_BUDGET:,} allowed; write the repeated parts out instead",
+        )
+
+
 def _syntax_message(exc: yaml.YAMLError) -> str:
     if isinstance(exc, yaml.MarkedYAMLError):
         parts = [p for p in (exc.context, exc.problem) if p]
@@ -120,13 +183,16 @@ def load_yaml(text: str, *, file: str | Path | None) -> Any:
     ------
     SpecError
         ``key`` is the path of a key given twice (``scales.a``), with both line numbers in the
-        message; or ``""`` with ``"not valid YAML: ... (line N, column C)"`` for a syntax error.
+        message; or ``""`` with ``"not valid YAML: ... (line N, column C)"`` for a syntax error,
+        or for aliases (``*name``) that add more than :data:`ALIAS_BUDGET` values to the
+        document or refer to the value containing them.
     """
     loader = _UniqueKeyLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
+        _check_expansion(node, file)
         _index_paths(node, loader.key_paths)
         return loader.construct_document(node)
     except _DuplicateKeyError as exc:

@@ -174,6 +174,9 @@ class Codebook:
         ``"sav"``, ``"zsav"``, ``"por"``, ``"csv"``, ``"parquet"`` or ``"frame"``.
     encoding : str or None
         Character encoding of the file (as reported by the reader, or as named by the user).
+    encoding_guessed : bool
+        True when ``encoding`` was guessed from the bytes (a CSV file that is not UTF-8 read
+        without ``encoding=``): the text may be wrong; the command line says so on stderr.
     n_rows : int
         Number of rows.
     file_label : str or None
@@ -192,6 +195,7 @@ class Codebook:
     source: Path | None = None
     format: str = "frame"
     encoding: str | None = None
+    encoding_guessed: bool = False
     n_rows: int = 0
     file_label: str | None = None
     notes: tuple[str, ...] = ()

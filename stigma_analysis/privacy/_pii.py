@@ -521,11 +521,19 @@ def load_key(
     pseudonyms from every other study's.
     """
     if key_file is not None:
+        from stigma_analysis.io._files import KEY_FILE_LIMIT, read_bounded
+
         path = Path(key_file)
+
+        def refuse(cause: str) -> SpecError:  # a FIFO, device or folder, or above 1 MB
+            return SpecError(
+                path, "privacy.key_file", f"cannot read the pseudonym key file: {cause}"
+            )
+
         # The key is wrapped at once, so that no plain copy sits in a frame's locals when a
         # traceback (or a debugger, or pytest --showlocals) prints them.
         try:
-            key = PseudonymKey(path.read_bytes().strip())
+            key = PseudonymKey(read_bounded(path, limit=KEY_FILE_LIMIT, error=refuse).strip())
         except FileNotFoundError:
             raise SpecError(
                 path,

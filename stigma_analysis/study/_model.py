@@ -256,10 +256,10 @@ class StudySpec(_Strict):
 
 
 def _read_spec(path: Path) -> StudySpec:
-    from stigma_analysis.io._yaml import load_yaml
+    from stigma_analysis.io._yaml import load_yaml, read_spec_text
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_spec_text(path, what="study file")
     except FileNotFoundError:
         raise SpecError(path, "", "study file not found") from None
     except UnicodeDecodeError:

@@ -117,7 +117,7 @@ def test_undecodable_csv_with_named_encoding(tmp_path: Path) -> None:
     with pytest.raises(SurveyReadError, match="not valid ascii") as info:
         read_survey(path, encoding="ascii")
     _check(info.value, path, "csv", "ascii")
-    with pytest.raises(ValueError, match="encoding"):
+    with pytest.raises(SurveyReadError, match="not a text encoding name"):
         read_survey(path, encoding="no-such-codec")
 
 
@@ -298,3 +298,51 @@ def test_codebook_file_is_protected(tmp_path: Path) -> None:
         write_survey(s, tmp_path / "out.csv")  # would replace out.codebook.yaml
     assert book.read_text(encoding="utf-8") == "variables:\n  q: {label: Q}\n"
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_stale_temporaries_of_a_killed_write_are_removed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from stigma_analysis.io import _atomic
+
+    out = tmp_path / "scores.sav"
+    # a write killed midway: the child creates its temporary, then is killed (SIGKILL)
+    code = (
+        "import os, sys, time\n"
+        "from stigma_analysis.io._atomic import atomic_write\n"
+        "def write(tmp):\n"
+        "    tmp.write_bytes(b'partial respondent data')\n"
+        "    print('written', flush=True)\n"
+        "    time.sleep(60)\n"
+        "atomic_write(sys.argv[1], write)\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", code, str(out)], stdout=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == b"written"
+        proc.kill()
+    stale = list(tmp_path.glob(".scores.*.tmp.sav"))
+    assert len(stale) == 1
+    old = time.time() - 3600
+    os.utime(stale[0], (old, old))  # from before this process (it is, in real use)
+    # files that are not our temporaries of this output, or too recent, stay
+    keep = [
+        tmp_path / ".scores.notmine.tmp.sav",  # not 8 random characters
+        tmp_path / ".other.abcd1234.tmp.sav",  # another output's
+        tmp_path / ".scores.abcd1234.tmp.csv",  # another output's (scores.csv)
+        tmp_path / "scores.abcd1234.tmp.sav",  # not hidden
+    ]
+    for p in keep:
+        p.write_bytes(b"x")
+        os.utime(p, (old, old))
+    recent = tmp_path / ".scores.zzzz9999.tmp.sav"  # a write in progress elsewhere
+    recent.write_bytes(b"x")
+    os.utime(recent, (time.time() + 10, time.time() + 10))
+
+    write_survey(pd.DataFrame({"q": [1.0, 2.0]}), out)
+    assert not stale[0].exists()
+    assert all(p.exists() for p in keep)
+    assert recent.exists()
+    assert out.exists()
+    assert time.time() > _atomic._PROCESS_START
