@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stigma_analysis._checks import DEFAULT_SEED
 from stigma_analysis.evaluation._common import (
     _as_tuple,
     _check_choice,
@@ -184,7 +185,7 @@ def tipping_point(
     covariates: Sequence[str] = (),
     shift: str = "treatment",
     m: int = 20,
-    seed: int | None = 20240101,
+    seed: int | None = DEFAULT_SEED,
     ci_level: float = 0.95,
 ) -> TippingPointResult:
     """How far must drop-outs differ from completers before the programme effect disappears?

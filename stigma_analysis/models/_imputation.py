@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from stigma_analysis._checks import DEFAULT_SEED
 from stigma_analysis.models._pool import pool
 from stigma_analysis.models._regression import Family, _formula_columns, fit_model
 
@@ -142,7 +143,7 @@ def impute(
     *,
     m: int = 20,
     n_iter: int = 10,
-    seed: int | None = 20240101,
+    seed: int | None = DEFAULT_SEED,
     method: Literal["pmm", "norm"] = "pmm",
     columns: Sequence[str] | None = None,
     categorical: Sequence[str] = (),
@@ -308,7 +309,7 @@ def fit_imputed(
     *,
     m: int = 20,
     n_iter: int = 10,
-    seed: int | None = 20240101,
+    seed: int | None = DEFAULT_SEED,
     family: Family = "gaussian",
     method: Literal["pmm", "norm"] = "pmm",
     categorical: Sequence[str] = (),
@@ -425,7 +426,7 @@ def compare_complete_case(
     *,
     m: int = 20,
     n_iter: int = 10,
-    seed: int | None = 20240101,
+    seed: int | None = DEFAULT_SEED,
     family: Family = "gaussian",
     method: Literal["pmm", "norm"] = "pmm",
     categorical: Sequence[str] = (),

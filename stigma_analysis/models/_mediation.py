@@ -9,6 +9,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from stigma_analysis._checks import DEFAULT_SEED
+
 __all__ = [
     "MEDIATION_COLUMNS",
     "MODERATION_COLUMNS",
@@ -143,7 +145,7 @@ def mediation(
     n_boot: int = 5000,
     ci_level: float = 0.95,
     ci: Literal["bca", "percentile"] = "bca",
-    seed: int | np.random.Generator | None = 20240101,
+    seed: int | np.random.Generator | None = DEFAULT_SEED,
 ) -> pd.DataFrame:
     """Simple mediation (x → m → y) with bootstrap percentile and BCa intervals.
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from stigma_analysis._checks import renamed_keywords
+from stigma_analysis._checks import DEFAULT_SEED, renamed_keywords
 from stigma_analysis.reliability._inputs import (
     _apply_policy,
     _check_common,
@@ -119,7 +119,7 @@ def alpha(
     ci: CIMethod = "feldt",
     ci_level: float = 0.95,
     n_boot: int = 1000,
-    seed: int | None = 20240601,
+    seed: int | None = DEFAULT_SEED,
 ) -> AlphaResult:
     """Cronbach's alpha, standardised alpha, Guttman's lambda-6 and item statistics.
 
@@ -555,7 +555,7 @@ def reliability_table(
     ci: CIMethod = "feldt",
     ci_level: float = 0.95,
     n_boot: int = 1000,
-    seed: int | None = 20240601,
+    seed: int | None = DEFAULT_SEED,
     omega_method: OmegaMethod = "ml",
     on_invalid: OnInvalid = "raise",
 ) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from stigma_analysis._checks import renamed_keywords
+from stigma_analysis._checks import DEFAULT_SEED, renamed_keywords
 
 from ._dwls import ordinal_codes
 from ._engine import FloatArray
@@ -143,7 +143,7 @@ def parallel_analysis(
     data: pd.DataFrame,
     *,
     n_iter: int = 100,
-    seed: int = 20240501,
+    seed: int = DEFAULT_SEED,
     quantile: float = 0.95,
     missing: Use = "pairwise",
     draws: np.ndarray | None = None,

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from stigma_analysis._checks import DEFAULT_SEED
 from stigma_analysis.errors import DataValidationError, SpecError
 from stigma_analysis.instruments import Instrument, load_instrument
 from stigma_analysis.instruments.model import spec_error_from_validation
@@ -195,7 +196,7 @@ class StudySpec(_Strict):
     instruments: list[InstrumentUse] = Field(default_factory=list)
     models: list[ModelSpec] = Field(default_factory=list)
     privacy: PrivacySpec = Field(default_factory=PrivacySpec)
-    seed: int = 20240601
+    seed: int = DEFAULT_SEED
     design: DesignSpec = Field(default_factory=DesignSpec)
 
     @model_validator(mode="before")
