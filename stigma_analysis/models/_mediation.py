@@ -225,7 +225,7 @@ def mediation(
     1         b     0.635  0.101   0.436    0.835
     2    direct     0.040  0.110  -0.178    0.257
     3     total     0.396  0.111   0.176    0.617
-    4  indirect     0.357  0.080   0.222    0.547
+    4  indirect     0.357  0.082   0.221    0.538
 
     Checked against: boot 1.3-28.1 in R with NA (aliased) resamples dropped, n = 20 with a
     binary covariate held by 2 respondents (dropped count, bootstrap SDs and percentile limits

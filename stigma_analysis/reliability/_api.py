@@ -204,6 +204,7 @@ def alpha(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> bfi = pd.read_csv("tests/data/bfi.csv")  # psych::bfi
     >>> res = alpha(bfi, items=["A1", "A2", "A3", "A4", "A5"], keys=["A1"], response_range=(1, 6))
     >>> round(res.alpha, 6), round(res.ci_low, 6), round(res.ci_high, 6)  # psych: 0.703018

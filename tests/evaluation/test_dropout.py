@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from stigma_analysis import evaluation as ev
+from stigma_analysis._checks import DEFAULT_SEED
 from stigma_analysis.models import impute, pool
 from tests.conftest import RESULTS
 
@@ -62,7 +63,7 @@ def test_delta_zero_is_the_mar_analysis(tipping):
             "_post": wide["_post"],
         }
     )
-    imp = impute(model, m=10, seed=20240101, method="pmm")
+    imp = impute(model, m=10, seed=DEFAULT_SEED, method="pmm")
     est, var = [], []
     for d in imp.datasets():
         X = np.column_stack([np.ones(len(d)), d[["_treat", "_pre", "_c0"]].to_numpy(float)])
