@@ -76,6 +76,32 @@ def _log(  # noqa: PLR0917 - one positional field per column of the cleaning tab
     log.append({"file": file, "rule": rule, "column": column, "detail": detail, "n": int(n)})
 
 
+def resolve_text_waves(raw: Any) -> Any:
+    """``data[i].wave: baseline`` with ``waves: {baseline: 1, ...}`` in the study file becomes
+    ``wave: 1`` (case and blanks ignored); a name not in the mapping is an error showing it."""
+    if not isinstance(raw, Mapping):
+        return raw
+    entries = raw.get("data")
+    if not isinstance(entries, list):
+        return raw
+    given = raw.get("waves")
+    waves: Mapping[Any, Any] = given if isinstance(given, Mapping) else {}
+    lookup = {" ".join(str(k).split()).casefold(): v for k, v in waves.items()}
+    out = []
+    for i, d in enumerate(entries):
+        w = d.get("wave") if isinstance(d, Mapping) else None
+        if isinstance(w, str):
+            key = " ".join(w.split()).casefold()
+            if key not in lookup:
+                known = ", ".join(map(str, waves)) or "none: add a 'waves:' mapping"
+                raise ValueError(
+                    f"data[{i}].wave: {w!r} is not a wave name of the study's 'waves' ({known})"
+                )
+            d = {**d, "wave": lookup[key]}
+        out.append(d)
+    return {**raw, "data": out}
+
+
 def read_entry(
     file: Path, entry: Any, spec: Any, *, override: Any, study_path: Path
 ) -> tuple[Survey, list[dict[str, Any]]]:

@@ -138,6 +138,11 @@ class StudySpec(_Strict):
     waves: dict[str, int] = Field(default_factory=dict)
     cleaning: CleaningSpec = Field(default_factory=CleaningSpec)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _text_waves(cls, raw: Any) -> Any:
+        return _cleaning.resolve_text_waves(raw)
+
     @field_validator("data", mode="before")
     @classmethod
     def _one_or_many(cls, v: Any) -> Any:

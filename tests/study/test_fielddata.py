@@ -253,3 +253,27 @@ def test_cleaning_errors_name_the_key(tmp_path: Path, cleaning: dict, match: str
     _text_csv(tmp_path)
     with pytest.raises(SpecError, match=match):
         load_study(_text_study(tmp_path, cleaning=cleaning))
+
+
+def test_data_entries_name_their_wave_in_words(tmp_path: Path) -> None:
+    csv = _text_csv(tmp_path)
+    frame = pd.read_csv(csv)
+    frame[frame["round"] == "Baseline"].drop(columns="round").to_csv(
+        tmp_path / "base.csv", index=False
+    )
+    frame[frame["round"] != "Baseline"].drop(columns="round").to_csv(
+        tmp_path / "end.csv", index=False
+    )
+    data = [{"path": "base.csv", "wave": "Baseline"}, {"path": "end.csv", "wave": "endline"}]
+    study = load_study(_text_study(tmp_path, data=data))
+    assert study.waves == [1, 2]
+    with pytest.raises(
+        SpecError, match=r"'Endline ' is not a wave name of the study's 'waves' \(baseline\)"
+    ):
+        load_study(
+            _text_study(
+                tmp_path,
+                data=[data[0], {"path": "end.csv", "wave": "Endline "}],
+                waves={"baseline": 1},
+            )
+        )
