@@ -523,6 +523,10 @@ def read_field_survey(
 
     p = Path(path)
     if form is not None:
+        if codebook is not None:
+            raise ValueError(
+                f"{p.name}: codebook= and form= cannot be combined; the form is the codebook"
+            )
         survey = read_kobo(
             p, form, language=language, sheet=sheet, sep=sep, encoding=encoding
         ).survey

@@ -216,3 +216,43 @@ def test_unsupported_relevant_is_refused_naming_the_question(tmp_path: Path) -> 
     (tmp_path / "d.csv").write_text("kids;eldest\n1;5\n", encoding="utf-8")
     with pytest.raises(SpecError, match=r"survey\.eldest\.relevant.*Supported"):
         read_kobo(tmp_path / "d.csv", tmp_path / "f.xlsx")
+
+
+def test_read_survey_form_with_columns_and_no_codebook(exports: dict[str, Path]) -> None:
+    with pytest.warns(FormTranslationWarning):
+        s = read_survey(exports["csv"], form=exports["form"], columns=["resp_id", "mspss_1"])
+    assert list(s.data.columns) == ["resp_id", "mspss_1"]
+    assert list(s.codebook.variables) == ["resp_id", "mspss_1"]
+    assert s.codebook.missing_counts("mspss_1") == {-99: 11}
+    with pytest.raises(ValueError, match="codebook= and form= cannot be combined"):
+        read_survey(exports["csv"], form=exports["form"], codebook=exports["form"])
+
+
+def test_repeat_skip_logic_may_refer_to_the_parent(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    s = wb.active
+    s.title = "survey"
+    s.append(["type", "name", "label", "relevant"])
+    s.append(["select_one yn", "consent", "Consent", ""])
+    s.append(["begin_repeat", "kids", "Children", ""])
+    s.append(["integer", "kid_age", "Age", ""])
+    s.append(["select_one yn", "school", "In school?", "${kid_age} < 18 and ${consent} = 'yes'"])
+    s.append(["end_repeat", "", "", ""])
+    c = wb.create_sheet("choices")
+    c.append(["list_name", "name", "label"])
+    c.append(["yn", "yes", "Yes"])
+    c.append(["yn", "no", "No"])
+    wb.save(tmp_path / "f.xlsx")
+    (tmp_path / "d.csv").write_text("consent;_index\nyes;1\nno;2\n", encoding="utf-8")
+    (tmp_path / "d-kids.csv").write_text(
+        "kid_age;school;_index;_parent_index\n10;yes;1;1\n20;;2;1\n9;no;3;2\n8;;4;2\n",
+        encoding="utf-8",
+    )
+    out = read_kobo(tmp_path / "d.csv", tmp_path / "f.xlsx")
+    kids = out.repeats["kids"]
+    assert kids.data["school"].tolist()[0] == 1.0
+    assert kids.codebook.missing_codes_of("school").index.tolist() == [1, 3]  # skipped, 0-based
+    skip = out.problems[out.problems["kind"] == "skip"]
+    assert skip[["file", "row", "value"]].values.tolist() == [["d.csv [kids]", 3, "no"]]
