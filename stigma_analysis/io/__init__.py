@@ -19,6 +19,11 @@ Formats read (the extension decides)
     named with ``encoding=``. Only empty cells are missing ("NA" stays text). Labels and
     missing codes come from a codebook file: ``codebook=`` or ``<stem>.codebook.yaml`` beside
     the data.
+``.xlsx``
+    Excel: the first sheet (or ``sheet=``), header in the first row; codebook as for CSV.
+KoboToolbox / ODK exports
+    ``read_survey(export, form="form.xlsx")`` or :func:`read_kobo` (which also returns the
+    repeat groups, the problems found and the personal columns); see ``docs/tutorial-kobo.md``.
 ``.parquet``
     The codebook written by :func:`write_survey` is kept in the schema metadata under the key
     ``stigma_analysis.codebook`` (JSON) and restored, including the per-cell missing record.
@@ -81,6 +86,7 @@ codebook error raises :class:`~stigma_analysis.errors.SpecError` naming the file
 from __future__ import annotations
 
 from stigma_analysis.io._atomic import atomic_write
+from stigma_analysis.io._kobo import FormExport, FormTranslationWarning, read_kobo
 from stigma_analysis.io._survey_io import read_survey, write_survey
 from stigma_analysis.io.codebook import (
     Codebook,
@@ -94,6 +100,8 @@ from stigma_analysis.io.codebook import (
 
 __all__ = [
     "Codebook",
+    "FormExport",
+    "FormTranslationWarning",
     "MissingCells",
     "Survey",
     "Variable",
@@ -101,6 +109,7 @@ __all__ = [
     "atomic_write",
     "describe",
     "describe_records",
+    "read_kobo",
     "read_survey",
     "write_survey",
 ]

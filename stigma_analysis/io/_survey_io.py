@@ -65,13 +65,17 @@ def read_survey(
     codebook: str | os.PathLike[str] | Codebook | None = None,
     encoding: str | None = None,
     columns: Sequence[str] | None = None,
+    form: str | os.PathLike[str] | None = None,
+    sheet: str | int | None = None,
+    sep: str | None = None,
+    language: str | None = None,
 ) -> Survey:
     """Read a survey file into data and codebook, keeping every label and missing code.
 
     Parameters
     ----------
     path : path-like
-        ``.sav``, ``.zsav``, ``.por`` (SPSS), ``.csv`` or ``.parquet``; the extension decides.
+        ``.sav``, ``.zsav``, ``.por`` (SPSS), ``.csv``, ``.xlsx`` or ``.parquet``; the extension decides.
     codebook : path-like or Codebook, optional
         A codebook file (YAML or CSV, see :mod:`stigma_analysis.io`) or a :class:`Codebook`
         whose declarations override / complete the file's own. For a CSV file without one,
@@ -83,6 +87,10 @@ def read_survey(
         encoding detected by charset-normalizer (noted in ``codebook.notes``).
     columns : sequence of str, optional
         Read only these columns.
+    form, sheet, sep, language : optional
+        A KoboToolbox/ODK export read with its XLSForm ``form`` in ``language``; the sheet of
+        an ``.xlsx`` file; the separator of a text file (default ``,``; detected with a form).
+        See :func:`stigma_analysis.io.read_kobo`.
 
     Returns
     -------
@@ -117,6 +125,19 @@ def read_survey(
                 f"columns must be a list of column names, not a string; got {columns!r}"
             )
         columns = [str(c) for c in columns]
+    if form is not None or sheet is not None or sep is not None or p.suffix.lower() == ".xlsx":
+        from stigma_analysis.io._kobo import read_field_survey
+
+        return read_field_survey(
+            p,
+            form=form,
+            sheet=sheet,
+            sep=sep,
+            language=language,
+            codebook=codebook,
+            encoding=encoding,
+            columns=columns,
+        )
     fmt = READ_FORMATS.get(p.suffix.lower())
     if fmt is None:
         allowed = ", ".join(READ_FORMATS)

@@ -31,6 +31,8 @@ from stigma_analysis._checks import DEFAULT_SEED
 from stigma_analysis.errors import DataValidationError, SpecError
 from stigma_analysis.instruments import Instrument, load_instrument
 from stigma_analysis.instruments.model import spec_error_from_validation
+from stigma_analysis.study import _cleaning
+from stigma_analysis.study._cleaning import CleaningSpec
 from stigma_analysis.study._problems import PROBLEM_COLUMNS
 from stigma_analysis.study._problems import problem as _problem
 
@@ -51,6 +53,10 @@ class DataFile(_Strict):
     codebook: str | None = None
     """A codebook file for a CSV (YAML or CSV; see :func:`stigma_analysis.io.read_survey`)."""
     encoding: str | None = None
+    form: str | None = None
+    """The XLSForm of a KoboToolbox/ODK export (see :func:`stigma_analysis.io.read_kobo`)."""
+    sheet: str | int | None = None
+    sep: str | None = None
 
 
 class InstrumentUse(_Strict):
@@ -198,6 +204,14 @@ class StudySpec(_Strict):
     privacy: PrivacySpec = Field(default_factory=PrivacySpec)
     seed: int = DEFAULT_SEED
     design: DesignSpec = Field(default_factory=DesignSpec)
+    language: str | None = None
+    waves: dict[str, int] = Field(default_factory=dict)
+    cleaning: CleaningSpec = Field(default_factory=CleaningSpec)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_waves(cls, raw: Any) -> Any:
+        return _cleaning.resolve_text_waves(raw)
 
     @model_validator(mode="before")
     @classmethod
@@ -320,6 +334,8 @@ class Study:
     raw_problems: pd.DataFrame = field(repr=False)
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Results computed once per loaded study (``stigma_analysis.score`` keeps its scores here)."""
+    cleaning: pd.DataFrame = field(default_factory=lambda: _cleaning.cleaning_table([]), repr=False)
+    """Cleaning rules applied at loading: ``file, rule, column, detail, n``."""
 
     @property
     def folder(self) -> Path:
@@ -367,6 +383,8 @@ class Study:
             out.append(self.folder / d.path)
             if d.codebook:
                 out.append(self.folder / d.codebook)
+            if d.form:
+                out.append(self.folder / d.form)
         out += [b.file for b in self.instruments if b.file is not None]
         return out
 
@@ -496,7 +514,6 @@ def load_study(path: str | Path) -> Study:
     SurveyReadError
         A data file cannot be read.
     """
-    from stigma_analysis.io import read_survey
 
     path = Path(path)
     if path.is_dir():
@@ -567,6 +584,7 @@ def load_study(path: str | Path) -> Study:
     drop = set(spec.privacy.drop)
     dropped_from: list[set[str]] = []
     id_kinds: dict[str, str] = {}
+    cleaning_log: list[dict[str, Any]] = []
     for entry in spec.data:
         file = folder / entry.path
         cb_path = folder / entry.codebook if entry.codebook else None
@@ -577,15 +595,20 @@ def load_study(path: str | Path) -> Study:
 
             # ids are labels, not numbers: '007' must stay '007' to link across waves
             override = _Codebook(variables={spec.id: Variable(name=spec.id, type="string")})
-        survey = read_survey(file, codebook=override, encoding=entry.encoding)
+        survey, form_problems = _cleaning.read_entry(
+            file, entry, spec, override=override, study_path=path
+        )
+        problems += form_problems
         dropped_from.append({c for c in survey.data.columns if c in drop})
         if spec.id in survey.data.columns:
             id_kinds[entry.path] = (
                 "numbers" if pd.api.types.is_numeric_dtype(survey.data[spec.id]) else "text"
             )
         df = survey.data.drop(columns=[c for c in survey.data.columns if c in drop])
-        codebook = survey.codebook
         fname = entry.path
+        df, codebook = _cleaning.apply(
+            df, survey.codebook, spec, bound=bound, fname=fname, study_path=path, log=cleaning_log
+        )
         for b in bound:
             for item, col in b.columns.items():
                 if col not in df.columns:
@@ -626,7 +649,8 @@ def load_study(path: str | Path) -> Study:
                 raise SpecError(
                     path,
                     "wave",
-                    f"{fname} row {first + 1}: the wave column {spec.wave!r} has a missing or non-numeric value",
+                    f"{fname} row {first + 1}: the wave column {spec.wave!r} has a missing or non-numeric value "
+                    f"({df[spec.wave].iloc[first]!r}; name text waves in the study's 'waves:' mapping)",
                 )
             if not np.array_equal(wave_values.to_numpy(), np.round(wave_values.to_numpy())):
                 raise SpecError(
@@ -718,6 +742,7 @@ def load_study(path: str | Path) -> Study:
                         f"the score column {name!r} would clash with a column of the data; choose another name",
                     )
     missing = pd.concat(missing_parts, ignore_index=True) if missing_parts else _empty_missing()
+    data, missing = _cleaning.finish(data, missing, spec, study_path=path, log=cleaning_log)
 
     # coded group columns read from SPSS as floats (1.0, 2.0): whole numbers without gaps become
     # integers, so model terms read C(site)[T.2] and tables show 2, not 2.0
@@ -775,6 +800,7 @@ def load_study(path: str | Path) -> Study:
         instruments=tuple(bound),
         missing=missing,
         raw_problems=pd.DataFrame(problems, columns=PROBLEM_COLUMNS),
+        cleaning=_cleaning.cleaning_table(cleaning_log),
     )
     if spec.design.arm is not None:
         try:

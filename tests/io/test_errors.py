@@ -102,7 +102,7 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         read_survey(folder)
 
 
-@pytest.mark.parametrize("name", ["data.xlsx", "data.txt", "data", "data.sav.bak"])
+@pytest.mark.parametrize("name", ["data.xls", "data.txt", "data", "data.sav.bak"])
 def test_unknown_extension(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(b"x")
