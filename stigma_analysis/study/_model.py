@@ -434,10 +434,34 @@ class Study:
         See :func:`stigma_analysis.privacy.scan_pii`; ``privacy.drop`` columns were never read,
         ``privacy.allow`` columns are accepted, and the id column is known (it never leaves).
         """
-        from stigma_analysis.privacy import scan_pii
+        from stigma_analysis.io._kobo import personal_columns
+        from stigma_analysis.privacy import PII_COLUMNS, scan_pii
 
         cols = [c for c in self.data.columns if not str(c).startswith("_")]
-        return scan_pii(self.data[cols], allow=self.spec.privacy.allow, id_columns=(self.spec.id,))
+        found = scan_pii(self.data[cols], allow=self.spec.privacy.allow, id_columns=(self.spec.id,))
+        # columns a field form marks as personal (device, user, phone number, timestamps, GPS)
+        # are personal whatever their content looks like
+        declared = {c for cb in self.codebooks.values() for c in personal_columns(cb)}
+        extra = sorted(
+            c
+            for c in declared
+            if c in cols
+            and c != self.spec.id
+            and c not in self.spec.privacy.allow
+            and c not in set(found["column"])
+        )
+        if not extra:
+            return found
+        rows = pd.DataFrame(
+            {
+                "column": extra,
+                "kind": "metadata",
+                "evidence": "marked personal by the field form (metadata or location)",
+                "n_flagged": [int(self.data[c].notna().sum()) for c in extra],
+                "share_flagged": 1.0,
+            }
+        )
+        return pd.concat([found, rows.loc[:, list(PII_COLUMNS)]], ignore_index=True)
 
     def disclosure_policy(self, *, check_pii: bool = True) -> DisclosurePolicy:
         """The study's disclosure rules (``privacy`` block), for every published table and figure.

@@ -277,3 +277,14 @@ def test_data_entries_name_their_wave_in_words(tmp_path: Path) -> None:
                 waves={"baseline": 1},
             )
         )
+
+
+def test_form_metadata_blocks_report_and_score_whatever_its_content(kobo: Path) -> None:
+    """A metadata field the form marks as personal counts even if its values look harmless."""
+    from stigma_analysis.errors import DisclosureError
+
+    study = load_study(_study(kobo, "study_meta.yaml", privacy={"drop": ["audit"]}))
+    kinds = dict(zip(study.pii["column"], study.pii["kind"], strict=True))
+    assert {"deviceid", "username"} <= set(kinds)
+    with pytest.raises(DisclosureError, match="deviceid"):
+        study.disclosure_policy()
