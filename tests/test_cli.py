@@ -1,4 +1,4 @@
-"""The command line: exit codes, --json keys (FORMATS.md), clean errors, inputs untouched."""
+"""The command line: exit codes, --json keys (docs/FORMATS.md), clean errors, inputs untouched."""
 
 from __future__ import annotations
 

@@ -460,7 +460,7 @@ def test_example_study_reliable_change_counts_by_site_and_arm(tmp_path):
         write_example_study(tmp_path)
         path = tmp_path / "study.yaml"
     scores = score(load_study(path))
-    # reliability .90: the published ISMI alpha (CALIBRATION.md row 4)
+    # reliability .90: the published ISMI alpha (docs/calibration.md row 4)
     classified = ev.reliable_change(
         scores,
         score="ismi_total_excl_sr",

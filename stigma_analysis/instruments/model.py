@@ -1,6 +1,6 @@
 """The instrument definition: response range, items, keying, scales, prorating and cut-offs.
 
-An :class:`Instrument` is parsed from YAML (FORMATS.md, "Instrument definition") and
+An :class:`Instrument` is parsed from YAML (docs/FORMATS.md, "Instrument definition") and
 validated as a whole: unknown keys, keys given twice in the YAML, duplicate or unknown items
 (in ``items``, ``reverse`` and scales), response labels outside the response range, an integer
 ``min_answered`` above the number of items, ``all_except: []``, and cut-off bands that are
@@ -51,7 +51,7 @@ class Band(_Strict):
 
 _MIN_ANSWERED_HELP = "expected a share (0.8), a percentage ('80%') or an item count (3)"
 
-# ``construct`` is the FORMATS.md key; pydantic warns (once, when the class is created) that it
+# ``construct`` is the docs/FORMATS.md key; pydantic warns (once, when the class is created) that it
 # shadows the deprecated ``BaseModel.construct`` classmethod, which this model never uses. The
 # filter is local to the class definition: the process-wide warning filters stay untouched.
 with warnings.catch_warnings():
@@ -66,7 +66,7 @@ with warnings.catch_warnings():
 
         id: str
         name: str
-        construct: Construct = "other"  # type: ignore[assignment]  # FORMATS.md key; shadows BaseModel.construct
+        construct: Construct = "other"  # type: ignore[assignment]  # docs/FORMATS.md key; shadows BaseModel.construct
         direction: Direction
         """Which way is improvement on every scale (after reverse-keying): ``higher_is_better``
         (support, self-esteem) or ``lower_is_better`` (stigma, symptoms). Required: reports never
@@ -554,7 +554,7 @@ def _group_message(errs: list[Any]) -> str:
 
 def _message(err: Any, *, with_input: bool = True) -> str:
     if err["type"] == "extra_forbidden":
-        return "unknown key (check the spelling; see FORMATS.md)"
+        return "unknown key (check the spelling; see docs/FORMATS.md)"
     if err["type"] == "missing":
         return "required key is missing"
     msg = str(err["msg"])

@@ -115,7 +115,7 @@ def read_survey(
     disabled; user-missing cells are then set to NaN here and recorded sparsely (row positions
     and codes) in ``codebook.missing_cells``.
 
-    Checked against: the owning test suites of the 54 SPSS files in ``shared/data/spss``
+    Checked against: the owning test suites of the 54 SPSS files in the SPSS corpus the CI runs (tests/io/test_spss_corpus.py)
     (haven, pyreadstat, R foreign, PSPP, ReadStat.jl, readspss, savReaderWriter, spss_sav).
     """
     p = Path(path)

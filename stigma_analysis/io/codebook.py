@@ -469,7 +469,7 @@ def describe_records(survey: Survey) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        One dict per variable with the keys of :func:`describe` (FORMATS.md): ``name``,
+        One dict per variable with the keys of :func:`describe` (docs/FORMATS.md): ``name``,
         ``label``, ``type``, ``measure``, ``format``, ``value_labels`` (code → label),
         ``missing_codes``, ``missing_ranges`` (``[low, high]`` lists), ``n_valid``,
         ``n_missing``, ``n_missing_by_code`` (code → count). Codes become string keys

@@ -163,7 +163,7 @@ class ItemSpec:
 
 
 _ISMI_SUBSCALES: dict[str, tuple[tuple[int, ...], float]] = {
-    # subscale: (items, target raw item mean)  -- CALIBRATION.md row 2 shifted to a 2.35 total
+    # subscale: (items, target raw item mean)  -- docs/calibration.md row 2 shifted to a 2.35 total
     "alienation": ((1, 5, 8, 16, 17, 21), 2.32),
     "stereotype_endorsement": ((2, 6, 10, 18, 19, 23, 29), 2.02),
     "discrimination_experience": ((3, 15, 22, 25, 28), 2.72),

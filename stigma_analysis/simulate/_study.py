@@ -3,7 +3,7 @@
 :func:`simulate_study` draws a multi-wave survey of trafficking survivors from a documented
 latent-variable model (internalised stigma, experienced discrimination, self-esteem, social
 support, anxiety, depression, reintegration) calibrated to published figures
-(``CALIBRATION.md``), with item responses from an ordinal threshold model, realistic
+(``docs/calibration.md``), with item responses from an ordinal threshold model, realistic
 missing-data codes and MAR attrition. :func:`write_example_study` writes it as a study folder:
 SPSS files per wave with labels and user-missing codes, ``study.yaml``, the user-defined
 ``reintegration_index.yaml`` and ``truth.yaml``.
@@ -132,7 +132,7 @@ def simulate_study(
     with subscale factor ``f_g`` and thresholds ``tau_jk`` placed so that the baseline item
     mean hits its target. Attrition: ``logit P(stay at t | present at t-1) = a_t - 0.45
     z(dep_1) - 0.35 z(ismi_1)``, ``z`` the standardised observed baseline scores, ``a_t``
-    solved for the retention targets. Calibration targets and sources: CALIBRATION.md.
+    solved for the retention targets. Calibration targets and sources: docs/calibration.md.
 
     References
     ----------
@@ -140,7 +140,7 @@ def simulate_study(
     Lancet Glob Health 3:e154 (HSCL prevalences); Ritsher, Otilingam & Grajales (2003)
     Psychiatry Res 121:31 (ISMI).
 
-    Checked against: CALIBRATION.md targets on n = 20,000 (tests/test_simulate.py).
+    Checked against: the docs/calibration.md targets on n = 20,000 (tests/test_simulate.py).
     """
     from stigma_analysis.simulate import _model as model
     from stigma_analysis.simulate import _truth as truth_mod

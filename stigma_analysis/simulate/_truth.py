@@ -31,7 +31,7 @@ __all__ = ["CALIBRATION_TARGETS", "build_truth", "observed_scores"]
 
 SR_ITEMS = _ISMI_SUBSCALES["stigma_resistance"][0]
 
-# name: (target, tolerance used by the tests at n = 20,000, CALIBRATION.md row)
+# name: (target, tolerance used by the tests at n = 20,000, row of docs/calibration.md)
 CALIBRATION_TARGETS: dict[str, tuple[float, float, str]] = {
     "ismi_excl_sr_mean": (2.35, 0.05, "A1"),
     "ismi_excl_sr_sd": (0.55, 0.05, "A1"),

@@ -274,7 +274,7 @@ notes: >-
 
 
 def study_yaml(waves: int, seed: int) -> str:
-    """The study file of the example, with comments (FORMATS.md, "Study specification")."""
+    """The study file of the example, with comments (docs/FORMATS.md, "Study specification")."""
     data = "\n".join(f"  - {{path: wave{t}.sav, wave: {t}}}" for t in range(1, waves + 1))
     return f"""\
 # Synthetic example study (no real people): written by stigma_analysis.simulate with seed {seed}.
@@ -338,7 +338,7 @@ def write_folder(study: SimulatedStudy, folder: Path) -> None:
     _write_text(folder / "reintegration_index.yaml", REINTEGRATION_INDEX_YAML)
     truth_header = (
         "# The generating model of this synthetic study (stigma_analysis.simulate); see README.md.\n"
-        "# effects: standardised latent coefficients; calibration: targets from CALIBRATION.md and the\n"
+        "# effects: standardised latent coefficients; calibration: targets from docs/calibration.md and the\n"
         "# values realised in these data (numpy scoring: mean of answered items, >= 80% answered).\n"
     )
     _write_text(folder / "truth.yaml", truth_header + _yaml(study.truth))

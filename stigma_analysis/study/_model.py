@@ -2,7 +2,7 @@
 
 A study file names the data files (one per wave, or one file with a wave column), the id
 and design columns, the instruments and the columns that hold their items, the models the
-reports fit, and the privacy rules (FORMATS.md, "Study specification"). :func:`load_study`
+reports fit, and the privacy rules (docs/FORMATS.md, "Study specification"). :func:`load_study`
 parses and validates it with pydantic (every error names the file and the key path), reads
 every wave with :func:`stigma_analysis.io.read_survey`, applies the study's extra missing
 codes (remembering which code each missing cell had), drops the columns the privacy block
@@ -189,7 +189,7 @@ class DesignSpec(_Strict):
 
 
 class StudySpec(_Strict):
-    """The parsed study file (FORMATS.md)."""
+    """The parsed study file (docs/FORMATS.md)."""
 
     title: str
     data: list[DataFile]

@@ -33,7 +33,7 @@ def test_every_shipped_definition_is_complete(iid: str) -> None:
 
 
 def test_only_confirmed_keying_is_validated() -> None:
-    """INSTRUMENTS.md marks these confirmed; everything else ships provisional."""
+    """Keying confirmed against a named source (docs/instruments.md); everything else ships provisional."""
     table = list_instruments().set_index("id")
     assert set(table.index[table["status"] == "validated"]) == {
         "ismi29",
