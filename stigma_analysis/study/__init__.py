@@ -8,12 +8,14 @@ Public API
 - the specification models :class:`StudySpec`, :class:`DataFile`, :class:`InstrumentUse`,
   :class:`ModelSpec`, :class:`PrivacySpec`, :class:`DesignSpec`.
 
-Private modules: ``_model`` (specification and loading), ``_validate`` (data problems),
+Private modules: ``_model`` (the specification and the Study), ``_load`` (loading, in phases),
+``_cleaning`` (field data and cleaning rules), ``_validate`` (data problems),
 ``_problems`` (the problem-table schema, shared by both).
 """
 
 from __future__ import annotations
 
+from stigma_analysis.study._load import load_study, validate
 from stigma_analysis.study._model import (
     BoundInstrument,
     DataFile,
@@ -23,8 +25,6 @@ from stigma_analysis.study._model import (
     PrivacySpec,
     Study,
     StudySpec,
-    load_study,
-    validate,
 )
 from stigma_analysis.study._problems import BLOCKING_KINDS, PROBLEM_COLUMNS
 
