@@ -116,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--engine", choices=["auto", "quarto", "builtin"], default="auto", help="renderer"
     )
+    rep.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        metavar="FMT",
+        help="html, docx or pdf; repeat or comma-separate for several (default html)",
+    )
     rep.set_defaults(func=_report)
 
     ins = sub.add_parser("instruments", help="list the shipped instruments, or show one")
@@ -493,8 +500,15 @@ def _report(args: argparse.Namespace) -> int:
 
     # refuse before starting a kernel: unresolved personal columns (DisclosureError, exit 1)
     load_study(args.study).disclosure_policy()
+    formats = [f.strip() for v in (args.formats or ["html"]) for f in v.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("html", "docx", "pdf")]
+    if bad or not formats:
+        return _usage(f"--format must be html, docx or pdf; got {', '.join(bad) or 'nothing'}")
+    formats = list(dict.fromkeys(formats))
     for doc in _documents(args.template):
-        for o in render(doc, args.study, output_dir=args.output_dir, engine=args.engine):
+        for o in render(
+            doc, args.study, output_dir=args.output_dir, engine=args.engine, formats=formats
+        ):
             print(f"wrote {o}")
     return EXIT_OK
 
