@@ -3,13 +3,15 @@
 ``render()`` runs ``quarto render`` when Quarto is installed; otherwise it executes the
 document's ``{python}`` cells in a fresh Jupyter kernel and writes one HTML file with the
 figures embedded. ``stamp()`` builds the reproducibility stamp that ends every report, and
-``show_table()`` formats a result table with fixed precision.
+``show_table()`` formats a result table with fixed precision, and ``apa_table()`` makes an
+APA-style table for a paper (Word or LaTeX).
 """
 
 from __future__ import annotations
 
+from stigma_analysis.report._apa import ApaTable, apa_table
 from stigma_analysis.report._render import render
 from stigma_analysis.report._show import Table, show_table
 from stigma_analysis.report._stamp import Stamp, stamp
 
-__all__ = ["Stamp", "Table", "render", "show_table", "stamp"]
+__all__ = ["ApaTable", "Stamp", "Table", "apa_table", "render", "show_table", "stamp"]
