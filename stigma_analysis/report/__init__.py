@@ -10,8 +10,19 @@ APA-style table for a paper (Word or LaTeX).
 from __future__ import annotations
 
 from stigma_analysis.report._apa import ApaTable, apa_table
+from stigma_analysis.report._flow import FlowDiagram, participant_flow
 from stigma_analysis.report._render import render
 from stigma_analysis.report._show import Table, show_table
 from stigma_analysis.report._stamp import Stamp, stamp
 
-__all__ = ["ApaTable", "Stamp", "Table", "apa_table", "render", "show_table", "stamp"]
+__all__ = [
+    "ApaTable",
+    "FlowDiagram",
+    "Stamp",
+    "Table",
+    "apa_table",
+    "participant_flow",
+    "render",
+    "show_table",
+    "stamp",
+]
