@@ -104,10 +104,13 @@ def docx_table(
     _borders(tbl_pr, "w:tblBorders", {"insideH": None, "insideV": None})
     for i, row in enumerate(data.rows):
         j = 0
+        # row.cells is linear in the row; table.cell() is linear in the table: use it only
+        # in rows that merge cells (the list goes stale after a merge)
+        plain = table.rows[i].cells if all(c[2] == 1 for c in row) else None
         for text, is_header, span, numeric in row:
             if j >= n_cols:
                 break
-            cell = table.cell(i, j)
+            cell = plain[j] if plain is not None else table.cell(i, j)
             if span > 1:
                 cell = cell.merge(table.cell(i, min(j + span, n_cols) - 1))
             paragraph = cell.paragraphs[0]

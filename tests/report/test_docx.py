@@ -112,3 +112,18 @@ def test_suppression_markers_and_khmer_reach_the_cells_unchanged() -> None:
     assert fonts.get(qn("w:cs")) == "Noto Sans Khmer"
     assert fonts.get(qn("w:ascii")) == "Noto Sans"
     assert document.tables[0].rows[1].cells[1].paragraphs[0].alignment == 2  # right
+
+
+def test_spanned_header_cells_are_merged_word_cells() -> None:
+    page = (
+        "<main><table><thead><tr><th colspan='2'>scale</th><th>fit</th></tr>"
+        "<tr><th>name</th><th>items</th><th>cfi</th></tr></thead>"
+        "<tbody><tr><td>ISMI</td><td class='num'>29</td><td class='num'>0.95</td></tr>"
+        "</tbody></table></main>"
+    )
+    document = docx.Document(__import__("io").BytesIO(build_docx(page)))
+    assert _cells(document.tables[0]) == [
+        ["scale", "fit"],
+        ["name", "items", "cfi"],
+        ["ISMI", "29", "0.95"],
+    ]
