@@ -98,19 +98,21 @@ def test_suppression_markers_and_khmer_reach_the_cells_unchanged() -> None:
         "<th>site</th><th class='num'>n</th></tr></thead><tbody>"
         "<tr><td>ភ្នំពេញ</td><td class='num'>&lt;5</td></tr>"
         "<tr><td>Poipet</td><td class='num'>[c]</td></tr>"
-        "<tr><td>ສ</td><td class='num'>12</td></tr></tbody></table></main>"
+        "<tr><td>ไทย</td><td class='num'>12</td></tr></tbody></table></main>"
     )
     document = docx.Document(__import__("io").BytesIO(build_docx(page)))
     assert _cells(document.tables[0]) == [
         ["site", "n"],
         ["ភ្នំពេញ", "<5"],
         ["Poipet", "[c]"],
-        ["ສ", "12"],
+        ["ไทย", "12"],
     ]
     run = document.tables[0].rows[1].cells[0].paragraphs[0].runs[0]
     fonts = run._element.rPr.find(qn("w:rFonts"))
     assert fonts.get(qn("w:cs")) == "Noto Sans Khmer"
     assert fonts.get(qn("w:ascii")) == "Noto Sans"
+    thai = document.tables[0].rows[3].cells[0].paragraphs[0].runs[0]
+    assert thai._element.rPr.find(qn("w:rFonts")).get(qn("w:cs")) == "Noto Sans Thai"
     assert document.tables[0].rows[1].cells[1].paragraphs[0].alignment == 2  # right
 
 
