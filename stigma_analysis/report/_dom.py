@@ -299,12 +299,13 @@ def blocks(root: Node) -> list[Block]:
                 out.append(Block("para", runs=[(f"[Figure: {alt}]", frozenset({"i"}))]))
             return
         width = img.attrs.get("width")
+        alt = img.attrs.get("alt", "") or (text_of(caption) if caption is not None else "")
         out.append(
             Block(
                 "figure",
                 image=got[1],
                 mime=got[0],
-                alt=img.attrs.get("alt", ""),
+                alt=alt,
                 caption=_tidy(_runs(caption)) if caption is not None else [],
                 width=int(width) if width and width.isdigit() else None,
             )

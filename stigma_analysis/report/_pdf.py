@@ -76,6 +76,8 @@ def typst_table(data: TableData, *, caption: Sequence[Run] = (), note: Sequence[
         out = []
         for text, _, span, _ in row:
             body = f"#{typst_string(text)}" if text else ""
+            if any(len(word) > 30 for word in text.split()):
+                body = f"#text(size: 7pt)[{body}]"  # a checksum or path: shrink, never break
             if header:
                 body = f"#strong[{body}]" if body else ""
             if span > 1:

@@ -102,3 +102,37 @@ def test_markup_is_never_read_as_typst_code() -> None:
     page = "<main><p>#set page(width: 1cm) $x$ *y* _z_ @ref &lt;5 [c]</p></main>"
     text = pypdf.PdfReader(io.BytesIO(build_pdf(page))).pages[0].extract_text()
     assert "#set page(width: 1cm) $x$ *y* _z_ @ref <5 [c]" in text
+
+
+def test_all_formats_come_from_one_execution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stigma_analysis.report import _execute, render
+
+    calls: list[str] = []
+    real = _execute.execute_document
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append("run")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_execute, "execute_document", counting)
+    smoke = Path(__file__).parent / "fixtures" / "smoke.qmd"
+    written = render(
+        smoke,
+        output_dir=tmp_path,
+        formats=("html", "docx", "pdf"),
+        engine="builtin",
+        progress=False,
+    )
+    assert calls == ["run"]
+    assert [p.name for p in written] == ["smoke.html", "smoke.docx", "smoke.pdf"]
+    assert written[2].read_bytes().startswith(b"%PDF")
+
+
+def test_cli_format_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from stigma_analysis.cli import main
+    from tests.conftest import EXAMPLE_STUDY
+
+    assert main(["report", str(EXAMPLE_STUDY), "--format", "html,rtf"]) == 2
+    assert "--format must be html, docx or pdf; got rtf" in capsys.readouterr().err
