@@ -21,7 +21,7 @@ from stigma_analysis.report._fonts import FAMILIES, font_dirs
 __all__ = ["build_pdf", "typst_markup", "typst_string", "typst_table"]
 
 _PREAMBLE = """\
-#set document(title: {title}, author: ())
+#set document(title: {title}, author: (), date: none)
 #set page(paper: "a4", margin: (x: 2.2cm, y: 2.4cm), numbering: "1")
 #set text(font: {fonts}, size: 10pt, lang: {lang})
 #set par(justify: false, leading: 0.6em, spacing: 0.9em)
