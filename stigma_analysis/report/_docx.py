@@ -160,7 +160,7 @@ def _figure(document: Any, block: Block) -> None:
 
 def _style_document(document: Any, lang: str) -> None:
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm, Pt, RGBColor
 
     for section in document.sections:
         section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -182,9 +182,11 @@ def _style_document(document: Any, lang: str) -> None:
     caption = document.styles["Caption"]
     caption.font.size = Pt(10)
     caption.font.italic = False
-    lang_el = document.styles["Normal"].element.get_or_add_rPr()
-    el = lang_el.makeelement(qn("w:lang"), {qn("w:val"): lang, qn("w:bidi"): "km-KH"})
-    lang_el.append(el)
+    caption.font.bold = False
+    caption.font.color.rgb = RGBColor(0, 0, 0)
+    normal = document.styles["Normal"].element.get_or_add_rPr()
+    if normal.find(qn("w:lang")) is None:
+        normal.append(normal.makeelement(qn("w:lang"), {qn("w:val"): lang, qn("w:bidi"): "km-KH"}))
 
 
 def build_docx(page: str, *, title: str | None = None, lang: str = "en") -> bytes:

@@ -236,6 +236,8 @@ def _runs(node: Node | str, styles: frozenset[str] = frozenset()) -> list[Run]:
     if node.tag in ("img", "style", "script"):
         return []
     extra = _INLINE_STYLE.get(node.tag)
+    if "caption-label" in node.classes:  # "Table 1:" in bold, as APA numbers tables
+        extra = "b"
     inner = styles | {extra} if extra else styles
     out: list[Run] = []
     for child in node.children:
