@@ -126,6 +126,13 @@ def _parser() -> argparse.ArgumentParser:
         help="a document parameter, as Quarto's -P (e.g. -P seed=7); repeatable",
     )
     _invalid_option(rep)
+    rep.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        metavar="FMT",
+        help="html, docx or pdf; repeat or comma-separate for several (default html)",
+    )
     rep.set_defaults(func=_report)
 
     pw = sub.add_parser(
@@ -654,12 +661,24 @@ def _report(args: argparse.Namespace) -> int:
         raise SystemExit(
             _usage(f"-o {out}: is a file; give a folder for the reports (it is created if needed)")
         )
+    formats = [f.strip() for v in (args.formats or ["html"]) for f in v.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("html", "docx", "pdf")]
+    if bad or not formats:
+        return _usage(f"--format must be html, docx or pdf; got {', '.join(bad) or 'nothing'}")
+    formats = list(dict.fromkeys(formats))
     documents = _documents(args.template)
     # refuse before starting a kernel: unresolved personal columns (DisclosureError, exit 1)
     load_study(args.study).disclosure_policy()
     for doc in documents:
         try:
-            written = render(doc, args.study, output_dir=out, engine=args.engine, params=params)
+            written = render(
+                doc,
+                args.study,
+                output_dir=out,
+                engine=args.engine,
+                params=params,
+                formats=formats,
+            )
         except RenderError as exc:
             if os.environ.get(DEBUG_ENV, "") not in {"", "0"}:
                 raise

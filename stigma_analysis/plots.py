@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
+    "change_dot_plot",
     "distribution_plot",
     "forest_plot",
     "reliable_change_bar",
@@ -426,4 +427,80 @@ def reliable_change_bar(
     ax.legend(
         frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3
     )
+    return ax
+
+
+def change_dot_plot(
+    table: pd.DataFrame,
+    *,
+    site: str = "site",
+    arm: str = "arm",
+    labels: dict[str, dict[Any, str]] | None = None,
+    min_cell: int | None = None,
+    ax: Axes | None = None,
+    xlabel: str = "Change, last minus first visit (95% CI)",
+    reference: float | None = 0.0,
+) -> Axes:
+    """Dot-and-interval plot of change by site and arm: one row per site, one dot per arm.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of ``evaluation.pre_post(..., by=[site, arm])``: ``site, arm, n,
+        mean_change, ci_low, ci_high`` (one row per site x arm).
+    site, arm : str
+        The grouping columns.
+    labels : dict, optional
+        Display names, ``{"site": {1: "Phnom Penh"}, "arm": {1: "Intervention"}}``.
+    min_cell : int, optional
+        Rows with fewer people (``n``) are left out (their mean rests on too few people to
+        publish); give the study's ``privacy.min_cell``.
+    ax : matplotlib Axes, optional
+    xlabel : str
+    reference : float or None, default 0.0
+        Where to draw the dashed no-change line; ``None`` for none.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One marker and one horizontal interval per drawn row; arms told apart by colour and
+        marker, sites on the y axis (first site at the top), a legend of arms.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    _require(table, [site, arm, "n", "mean_change", "ci_low", "ci_high"], "table")
+    data = table
+    if min_cell is not None:
+        n = pd.to_numeric(data["n"], errors="coerce")
+        data = data.loc[n.ge(min_cell)]
+    names = labels or {}
+    sites = list(dict.fromkeys(data[site]))
+    arms = list(dict.fromkeys(data[arm]))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 0.55 * max(len(sites), 1) * max(len(arms), 1) + 1.2))
+    colours = sns.color_palette(PALETTE, max(len(arms), 1))
+    step = 0.7 / max(len(arms), 1)
+    for k, a in enumerate(arms):
+        rows = data.loc[data[arm] == a]
+        y = np.array([sites.index(s) for s in rows[site]], dtype=float)
+        y = y + (k - (len(arms) - 1) / 2) * step
+        ax.hlines(y, rows["ci_low"], rows["ci_high"], color=colours[k], linewidth=1.6)
+        ax.plot(
+            rows["mean_change"],
+            y,
+            linestyle="none",
+            marker=MARKERS[k % len(MARKERS)],
+            color=colours[k],
+            markersize=6,
+            label=str(names.get(arm, {}).get(a, a)),
+        )
+    if reference is not None:
+        ax.axvline(reference, color="0.5", linestyle="--", linewidth=0.8)
+    ax.set_yticks(range(len(sites)))
+    ax.set_yticklabels([str(names.get(site, {}).get(s, s)) for s in sites])
+    ax.set_ylim(len(sites) - 0.5, -0.5)
+    ax.set_xlabel(xlabel)
+    if arms:
+        ax.legend(frameon=False, loc="best", fontsize=8)
     return ax

@@ -47,6 +47,12 @@ try:
     del __sa_mpl, __sa_formats
 except ImportError:
     pass
+try:  # Noto Sans with Khmer/Thai fallback, so labels in those scripts draw their glyphs
+    from stigma_analysis.report._fonts import use_report_fonts as __sa_fonts
+    __sa_fonts()
+    del __sa_fonts
+except ImportError:
+    pass
 """
 
 

@@ -215,7 +215,8 @@ def render(
     output_dir : path
         Folder of the output, created if needed; the report is ``<document stem>.html``.
     formats : iterable of str
-        Output formats. Without Quarto only ``"html"``.
+        Output formats. Without Quarto ``"html"``, ``"docx"`` and ``"pdf"``, all built from
+        one execution of the document (Word via python-docx, PDF via the ``typst`` package).
     params : mapping, optional
         More parameters (e.g. ``{"seed": 7}``); they override the document's defaults (the
         front matter's ``params`` and its ``parameters``-tagged cell).
@@ -280,10 +281,10 @@ def render(
     if engine == "quarto" and quarto is None:
         raise RenderError(doc_path, None, "engine='quarto' but `quarto` is not on PATH")
     use_quarto = quarto is not None and engine != "builtin"
-    non_html = [f for f in fmts if f != "html"]
+    non_html = [f for f in fmts if f not in ("html", "docx", "pdf")]
     if non_html and not use_quarto:
         msg = (
-            f"format(s) {non_html} need Quarto; the built-in engine writes HTML only. "
+            f"format(s) {non_html} need Quarto; the built-in engine writes HTML, docx and pdf. "
             'Install it with `pip install ".[quarto]"` on a machine with internet.'
         )
         if engine == "builtin":
@@ -342,4 +343,8 @@ def render(
         execute=execute,
         generator=f"stigma-analysis {stigma_analysis.__version__} (built-in renderer)",
     )
-    return [_write_atomic(out_dir / f"{doc_path.stem}.html", page.encode("utf-8"))]
+    from stigma_analysis.report._formats import write_formats
+
+    return write_formats(
+        page, fmts, out_dir=out_dir, stem=doc_path.stem, meta=meta, write=_write_atomic
+    )

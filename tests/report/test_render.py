@@ -271,7 +271,7 @@ def test_kernel_is_this_interpreter_without_kernelspec(
         ({"params": [("seed", 1)]}, TypeError, "params must be a mapping"),
         ({"params": {"not valid": 1}}, ValueError, "identifiers"),
         (
-            {"engine": "builtin", "formats": ("pdf",)},
+            {"engine": "builtin", "formats": ("odt",)},
             ValueError,
             r'need Quarto.*pip install "\.\[quarto\]"',
         ),
@@ -295,7 +295,7 @@ def test_missing_files(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("quarto") is not None, reason="Quarto is installed here")
 def test_non_html_without_quarto_says_how_to_get_it(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match=r'need Quarto.*pip install "\.\[quarto\]"'):
-        render(SMOKE, output_dir=tmp_path, formats=("pdf",))
+        render(SMOKE, output_dir=tmp_path, formats=("odt",))
 
 
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="Quarto is not installed")
