@@ -29,7 +29,7 @@ from ._efa import (
     parallel_analysis,
 )
 from ._errors import SingularCorrelationError
-from ._invariance import INVARIANCE_COLUMNS, invariance
+from ._invariance import INVARIANCE_COLUMNS, ORDINAL_COLUMNS, invariance
 from ._plots import plot_loadings
 from ._syntax import ModelTerm, parse_model
 from ._warnings import (
@@ -42,6 +42,7 @@ from ._warnings import (
 __all__ = [
     "FIT_KEYS",
     "INVARIANCE_COLUMNS",
+    "ORDINAL_COLUMNS",
     "BartlettResult",
     "CFAResult",
     "EFAResult",
