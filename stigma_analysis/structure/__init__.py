@@ -4,7 +4,7 @@ Public API
 ----------
 - :func:`eigenvalues`, :func:`parallel_analysis`, :func:`kmo`, :func:`bartlett`, :func:`efa`
 - :func:`cfa`, :func:`default_model`, :func:`parse_model`
-- :func:`invariance`
+- :func:`invariance`, :func:`partial_invariance`, :func:`score_tests`
 - :func:`plot_loadings`
 - warnings :class:`SmallSampleWarning`, :class:`NonConvergenceWarning`,
   :class:`ImproperSolutionWarning` (all subclasses of :class:`StructureWarning`, a UserWarning)
@@ -30,6 +30,7 @@ from ._efa import (
 )
 from ._errors import SingularCorrelationError
 from ._invariance import INVARIANCE_COLUMNS, ORDINAL_COLUMNS, invariance
+from ._partial import PartialInvarianceResult, partial_invariance, score_tests
 from ._plots import plot_loadings
 from ._syntax import ModelTerm, parse_model
 from ._warnings import (
@@ -51,6 +52,7 @@ __all__ = [
     "ModelTerm",
     "NonConvergenceWarning",
     "ParallelAnalysisResult",
+    "PartialInvarianceResult",
     "SingularCorrelationError",
     "SmallSampleWarning",
     "StructureWarning",
@@ -63,5 +65,7 @@ __all__ = [
     "kmo",
     "parallel_analysis",
     "parse_model",
+    "partial_invariance",
     "plot_loadings",
+    "score_tests",
 ]

@@ -223,7 +223,13 @@ class OrdinalFit:
     fg: FloatArray
     se: FloatArray
     implied: _Implied
+    stats_vec: list[FloatArray]  # per group the sample thresholds and polychoric correlations
     labels: list[str] = field(default_factory=list)
+
+    def values(self) -> FloatArray:
+        """Every table entry's value (free ones from the estimate)."""
+        free = np.asarray(self.model.free)
+        return np.where(free >= 0, self.theta[np.maximum(free, 0)], self.model.value)
 
     def parameters(self, labels: list[str] | None = None) -> pd.DataFrame:
         """lavaan-style parameter table (estimate, robust SE) of every entry in every group."""
@@ -400,7 +406,7 @@ def fit_ordinal(
         se = np.sqrt(np.clip(np.diag(bread @ meat @ bread) / (N - G), 0, None))
     except np.linalg.LinAlgError:
         pass
-    return OrdinalFit(mod, theta, converged, fit, delta, w, gamma, fg, se, imp)
+    return OrdinalFit(mod, theta, converged, fit, delta, w, gamma, fg, se, imp, svec)
 
 
 def _start(mod: OrdinalModel, stats_: list[PolychoricFit]) -> FloatArray:
@@ -495,7 +501,7 @@ def run_ordinal(
     codes = np.split(codes_all, cuts)
     stats_ = group_statistics(codes, ncat, items, labels)
     nth = [int(k) - 1 for k in ncat]
-    partial = _ordinal_partial(group_partial, items, factors)
+    partial = _ordinal_partial(group_partial, items, factors, nth)
     fits: dict[str, OrdinalFit] = {}
     for lv in levels:
         mod = build_ordinal_model(
@@ -519,7 +525,7 @@ def run_ordinal(
 
 
 def _ordinal_partial(
-    partial: Any, items: list[str], factors: list[str]
+    partial: Any, items: list[str], factors: list[str], nth: list[int]
 ) -> frozenset[tuple[int, int, int]]:
     keys = set()
     for raw in partial:
@@ -532,8 +538,13 @@ def _ordinal_partial(
         elif text.endswith("~1") and text[:-2] in items:
             keys.add((NU, items.index(text[:-2]), 0))
             continue
+        elif "|t" in text:
+            x, k = text.split("|t", 1)
+            if x in items and k.isdigit() and 1 <= int(k) <= nth[items.index(x)]:
+                keys.add((TAU, items.index(x), int(k) - 1))
+                continue
         raise ValueError(
-            f"group_partial entry {raw!r} names no loading ('f =~ x') or intercept ('x ~1') of "
-            "this ordinal model"
+            f"group_partial entry {raw!r} names no loading ('f =~ x'), intercept ('x ~1') or "
+            "threshold ('x | t1') of this ordinal model"
         )
     return frozenset(keys)
