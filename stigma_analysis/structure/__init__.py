@@ -4,7 +4,8 @@ Public API
 ----------
 - :func:`eigenvalues`, :func:`parallel_analysis`, :func:`kmo`, :func:`bartlett`, :func:`efa`
 - :func:`cfa`, :func:`default_model`, :func:`parse_model`
-- :func:`invariance`, :func:`partial_invariance`, :func:`score_tests`
+- :func:`invariance`, :func:`partial_invariance`, :func:`score_tests`,
+  :func:`longitudinal_invariance`
 - :func:`plot_loadings`
 - warnings :class:`SmallSampleWarning`, :class:`NonConvergenceWarning`,
   :class:`ImproperSolutionWarning` (all subclasses of :class:`StructureWarning`, a UserWarning)
@@ -30,6 +31,7 @@ from ._efa import (
 )
 from ._errors import SingularCorrelationError
 from ._invariance import INVARIANCE_COLUMNS, ORDINAL_COLUMNS, invariance
+from ._longitudinal import longitudinal_invariance
 from ._partial import PartialInvarianceResult, partial_invariance, score_tests
 from ._plots import plot_loadings
 from ._syntax import ModelTerm, parse_model
@@ -63,6 +65,7 @@ __all__ = [
     "eigenvalues",
     "invariance",
     "kmo",
+    "longitudinal_invariance",
     "parallel_analysis",
     "parse_model",
     "partial_invariance",
