@@ -5,7 +5,7 @@ Public API
 - :func:`eigenvalues`, :func:`parallel_analysis`, :func:`kmo`, :func:`bartlett`, :func:`efa`
 - :func:`cfa`, :func:`default_model`, :func:`parse_model`
 - :func:`invariance`, :func:`partial_invariance`, :func:`score_tests`,
-  :func:`longitudinal_invariance`
+  :func:`longitudinal_invariance`, :func:`alignment`
 - :func:`plot_loadings`
 - warnings :class:`SmallSampleWarning`, :class:`NonConvergenceWarning`,
   :class:`ImproperSolutionWarning` (all subclasses of :class:`StructureWarning`, a UserWarning)
@@ -17,6 +17,7 @@ Importing this package is cheap: scipy.optimize, matplotlib and seaborn load ins
 
 from __future__ import annotations
 
+from ._alignment import AlignmentResult, alignment
 from ._cfa import FIT_KEYS, CFAResult, cfa, default_model
 from ._efa import (
     BartlettResult,
@@ -46,6 +47,7 @@ __all__ = [
     "FIT_KEYS",
     "INVARIANCE_COLUMNS",
     "ORDINAL_COLUMNS",
+    "AlignmentResult",
     "BartlettResult",
     "CFAResult",
     "EFAResult",
@@ -58,6 +60,7 @@ __all__ = [
     "SingularCorrelationError",
     "SmallSampleWarning",
     "StructureWarning",
+    "alignment",
     "bartlett",
     "cfa",
     "default_model",
