@@ -9,7 +9,8 @@
 #        for eq = none / "thresholds" / + "loadings" / + "intercepts", each fitted with
 #        cfa(syntax, ordered = items, group = "school", estimator = "WLSMV");
 #        lavTestLRT(fit_k-1, fit_k, method = "satorra.2000") between neighbours;
-#        lavTestScore(fit_scalar) for the partial-invariance search.
+#        lavTestScore(fit_scalar) for the partial-invariance search; the scalar model with
+#        group.partial = "x3 ~ 1" and its lavTestLRT against the metric model.
 suppressPackageStartupMessages({library(lavaan); library(semTools); library(jsonlite)})
 hs <- read.csv("tests/data/HolzingerSwineford1939.csv")
 items <- paste0("x", 1:9)
@@ -51,6 +52,17 @@ for (k in 2:length(nm)) {
   lrt[[nm[k]]] <- list(chisq_diff = d[2, "Chisq diff"], df_diff = d[2, "Df diff"],
                        p = d[2, "Pr(>Chisq)"])
 }
+# partial scalar invariance: the intercept of x3 freed (group.partial), as the search frees it
+syn_p <- measEq.syntax(model, data = hs, ordered = items, parameterization = "delta",
+                       ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group = "school",
+                       group.equal = c("thresholds", "loadings", "intercepts"),
+                       group.partial = "x3 ~ 1")
+fit_p <- cfa(as.character(syn_p), data = hs, ordered = items, group = "school",
+             estimator = "WLSMV", parameterization = "delta")
+lrt_p <- lavTestLRT(fits$metric, fit_p, method = "satorra.2000")
+partial <- list(fit = as.list(fitMeasures(fit_p, keys)),
+                lrt = list(chisq_diff = lrt_p[2, "Chisq diff"], df_diff = lrt_p[2, "Df diff"],
+                           p = lrt_p[2, "Pr(>Chisq)"]))
 sc <- lavTestScore(fits$scalar)
 pt <- parTable(fits$scalar)
 uni <- sc$uni
@@ -58,7 +70,7 @@ uni$lhs_label <- uni$lhs; uni$rhs_label <- uni$rhs
 out <- list(
   versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan")),
                   semTools = as.character(packageVersion("semTools"))),
-  n = as.list(table(hs$school)), levels = out_levels, lrt = lrt,
+  n = as.list(table(hs$school)), levels = out_levels, lrt = lrt, partial_scalar_x3 = partial,
   score_scalar = list(total = as.list(sc$test), uni = uni[, c("lhs", "op", "rhs", "X2", "df", "p.value")],
                       partable = pt[pt$label != "", c("plabel", "label", "lhs", "op", "rhs", "group")])
 )

@@ -124,3 +124,21 @@ def test_partial_errors(hs: pd.DataFrame) -> None:
         partial_invariance(hs, HS_MODEL, group="school", level="configural")
     with pytest.raises(ValueError, match="rule must be one of"):
         partial_invariance(hs, HS_MODEL, group="school", rule="aic")  # type: ignore[arg-type]
+
+
+def test_ordinal_search_frees_x3_intercept_as_lavaan_partial_model() -> None:
+    """The ordinal (WLSMV) search frees the intercept with the largest score first; that
+    partial model matches measEq.syntax(group.partial = "x3 ~ 1") fitted by lavaan."""
+    data = pd.read_csv(RESULTS / "lavaan_inv_ordinal_data.csv")
+    res = partial_invariance(data, HS_MODEL, group="school", level="scalar", ordered=True,
+                             max_free=1)  # fmt: skip
+    assert res.scores["parameter"].iloc[0] == "x3 ~1"
+    assert res.freed == ("x3 ~1",)
+    step = res.steps.iloc[1]
+    ref = REF_ORD["partial_scalar_x3"]
+    np.testing.assert_allclose(step["chisq"], ref["fit"]["chisq"], rtol=1e-5)
+    assert step["df"] == ref["fit"]["df"]
+    np.testing.assert_allclose(step["cfi"], ref["fit"]["cfi.scaled"], rtol=1e-5)
+    np.testing.assert_allclose(step["rmsea"], ref["fit"]["rmsea.scaled"], rtol=1e-5)
+    np.testing.assert_allclose(step["delta_chisq"], ref["lrt"]["chisq_diff"], rtol=1e-5)
+    assert step["delta_df"] == ref["lrt"]["df_diff"]
