@@ -4,7 +4,8 @@ Public API
 ----------
 - :func:`eigenvalues`, :func:`parallel_analysis`, :func:`kmo`, :func:`bartlett`, :func:`efa`
 - :func:`cfa`, :func:`default_model`, :func:`parse_model`
-- :func:`invariance`
+- :func:`invariance`, :func:`partial_invariance`, :func:`score_tests`,
+  :func:`longitudinal_invariance`, :func:`alignment`
 - :func:`plot_loadings`
 - warnings :class:`SmallSampleWarning`, :class:`NonConvergenceWarning`,
   :class:`ImproperSolutionWarning` (all subclasses of :class:`StructureWarning`, a UserWarning)
@@ -16,6 +17,7 @@ Importing this package is cheap: scipy.optimize, matplotlib and seaborn load ins
 
 from __future__ import annotations
 
+from ._alignment import AlignmentResult, alignment
 from ._cfa import FIT_KEYS, CFAResult, cfa, default_model
 from ._efa import (
     BartlettResult,
@@ -29,7 +31,9 @@ from ._efa import (
     parallel_analysis,
 )
 from ._errors import SingularCorrelationError
-from ._invariance import INVARIANCE_COLUMNS, invariance
+from ._invariance import INVARIANCE_COLUMNS, ORDINAL_COLUMNS, invariance
+from ._longitudinal import longitudinal_invariance
+from ._partial import PartialInvarianceResult, partial_invariance, score_tests
 from ._plots import plot_loadings
 from ._syntax import ModelTerm, parse_model
 from ._warnings import (
@@ -42,6 +46,8 @@ from ._warnings import (
 __all__ = [
     "FIT_KEYS",
     "INVARIANCE_COLUMNS",
+    "ORDINAL_COLUMNS",
+    "AlignmentResult",
     "BartlettResult",
     "CFAResult",
     "EFAResult",
@@ -50,9 +56,11 @@ __all__ = [
     "ModelTerm",
     "NonConvergenceWarning",
     "ParallelAnalysisResult",
+    "PartialInvarianceResult",
     "SingularCorrelationError",
     "SmallSampleWarning",
     "StructureWarning",
+    "alignment",
     "bartlett",
     "cfa",
     "default_model",
@@ -60,7 +68,10 @@ __all__ = [
     "eigenvalues",
     "invariance",
     "kmo",
+    "longitudinal_invariance",
     "parallel_analysis",
     "parse_model",
+    "partial_invariance",
     "plot_loadings",
+    "score_tests",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -12,7 +12,18 @@ import numpy as np
 import pandas as pd
 
 from ._dwls import dwls_parameters, fit_dwls, ordinal_codes
-from ._engine import ALPHA, GROUP_EQUAL, LAMBDA, NU, PSI, THETA, Engine, FloatArray, build_table
+from ._engine import (
+    ALPHA,
+    GROUP_EQUAL,
+    LAMBDA,
+    NU,
+    PSI,
+    THETA,
+    Engine,
+    FloatArray,
+    Table,
+    build_table,
+)
 from ._fiml import Pattern, baseline_logl, em_h1, pattern_logl, patterns_of
 from ._fit import KEEP_ON_FAILURE, fit_measures, robust_measures
 from ._modindices import modification_indices, residual_correlations
@@ -390,6 +401,7 @@ def cfa(
     orthogonal: bool = False,
     max_iter: int = 1000,
     warn: bool = True,
+    _table_hook: Callable[[Table], Table] | None = None,
 ) -> CFAResult:
     """Fit a confirmatory factor model by maximum likelihood, as ``lavaan::cfa``.
 
@@ -516,6 +528,8 @@ def cfa(
         free_residual_variances=not ordinal,
         group_partial=_partial_keys(group_partial, observed, factors),
     )
+    if _table_hook is not None:  # private: constraints the syntax cannot express (waves)
+        table = _table_hook(table)
     p = len(observed)
     ns = np.array([x.shape[0] for x in Xs], dtype=np.float64)
     problems: list[str] = []
