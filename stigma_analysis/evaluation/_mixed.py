@@ -116,8 +116,6 @@ def arm_by_wave(
     (lme4 1.1.31): fixed effects, SEs and variance components agree to 1e-7 (tested at 1e-6)
     (tests/results/evaluation_mixed.R).
     """
-    import statsmodels.api as sm
-
     _refuse_weights(
         weights,
         "arm_by_wave",
@@ -127,68 +125,16 @@ def arm_by_wave(
     ci_level = _check_level(ci_level, "ci_level")
     frame = data.loc[:, [id, arm, wave, score]].dropna()
     _check_unique(frame, id, wave)
-    arms = sorted(pd.unique(frame[arm]), key=str)
-    if reference_arm not in arms:
-        raise ValueError(
-            f"reference_arm must be one of {arms} (values of {arm!r}), got {reference_arm!r}"
-        )
-    if len(arms) < 2:
-        raise ValueError(f"column {arm!r} needs at least two arms, found {arms}")
-    waves = sorted(pd.unique(frame[wave]))
-    if baseline_wave is None:
-        baseline_wave = waves[0]
-    elif baseline_wave not in waves:
-        raise ValueError(f"baseline_wave must be one of {waves}, got {baseline_wave!r}")
-    if len(waves) < 2:
-        raise ValueError(f"column {wave!r} needs at least two waves, found {waves}")
+    arms, waves, baseline_wave = _design_levels(frame, arm, wave, reference_arm, baseline_wave)
     others = [a for a in arms if a != reference_arm]
     follow = [w for w in waves if w != baseline_wave]
-    cells = (
-        frame.groupby([arm, wave])
-        .size()
-        .reindex(pd.MultiIndex.from_product([arms, waves]), fill_value=0)
-    )
-    if (cells == 0).any():
-        empty = [f"{a}/{w}" for (a, w) in cells.index[cells.to_numpy() == 0]]
-        raise ValueError(
-            f"every {arm} x {wave} cell needs scores for the model; empty: {', '.join(empty)}"
-        )
-
-    a_values = frame[arm].to_numpy()
-    w_values = frame[wave].to_numpy()
-    columns: dict[str, np.ndarray] = {"intercept": np.ones(len(frame))}
-    for a in others:
-        columns[f"{arm}[{a}]"] = (a_values == a).astype(float)
-    for w in follow:
-        columns[f"{wave}[{w}]"] = (w_values == w).astype(float)
-    for a in others:
-        for w in follow:
-            columns[f"{arm}[{a}]:{wave}[{w}]"] = columns[f"{arm}[{a}]"] * columns[f"{wave}[{w}]"]
-    exog = pd.DataFrame(columns, index=frame.index)
-    endog = frame[score].astype(float)
+    exog = _design_matrix(frame, arm, wave, others, follow)
     groups = frame[id].to_numpy()
-    model = sm.MixedLM(endog, exog, groups=groups, exog_re=np.ones((len(frame), 1)))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fit = model.fit(reml=True)
-    messages = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-
-    z = _z(ci_level)
+    est, se, fit, messages = _fit_random_intercepts(exog, frame[score].astype(float), groups)
     from scipy import stats
 
+    z = _z(ci_level)
     names = list(exog.columns)
-    est = np.asarray(fit.fe_params, dtype=float)
-    # GLS covariance (X'V^-1 X)^-1 at the REML variances, as lme4's vcov(); statsmodels'
-    # cov_params() inverts the joint observed information instead, which differs slightly
-    # when waves are missing.
-    from stigma_analysis.models._mixed_cov import _fixed_effects_cov
-
-    X = exog.to_numpy()
-    codes = np.unique(groups, return_inverse=True)[1]
-    cov = _fixed_effects_cov(
-        X, np.ones((len(X), 1)), codes, np.asarray(fit.cov_re), float(fit.scale)
-    )
-    se = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * stats.norm.sf(np.abs(est / se))
     coefficients = pd.DataFrame(
@@ -201,8 +147,8 @@ def arm_by_wave(
             "p": p,
         }
     )
-    rows = []
     index = {name: i for i, name in enumerate(names)}
+    rows = []
     for a in others:
         for w in follow:
             i = index[f"{arm}[{a}]:{wave}[{w}]"]
@@ -220,20 +166,7 @@ def arm_by_wave(
                     "p": p[i],
                 }
             )
-    contrasts = pd.DataFrame(
-        rows,
-        columns=[
-            "arm",
-            "wave",
-            "change_reference",
-            "change_arm",
-            "estimate",
-            "se",
-            "ci_low",
-            "ci_high",
-            "p",
-        ],
-    )
+    contrasts = pd.DataFrame(rows, columns=list(_CONTRAST_COLUMNS))
     variance = pd.DataFrame(
         {
             "component": ["respondent_intercept_var", "residual_var"],
@@ -251,3 +184,91 @@ def arm_by_wave(
         converged=bool(getattr(fit, "converged", True)),
         warnings=messages,
     )
+
+
+_CONTRAST_COLUMNS = (
+    "arm",
+    "wave",
+    "change_reference",
+    "change_arm",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p",
+)
+
+
+def _design_levels(
+    frame: pd.DataFrame, arm: str, wave: str, reference_arm: Any, baseline_wave: Any
+) -> tuple[list[Any], list[Any], Any]:
+    """Arms and waves of the model, checked: the reference arm and baseline wave exist, and
+    every arm x wave cell has scores."""
+    arms = sorted(pd.unique(frame[arm]), key=str)
+    if reference_arm not in arms:
+        raise ValueError(
+            f"reference_arm must be one of {arms} (values of {arm!r}), got {reference_arm!r}"
+        )
+    if len(arms) < 2:
+        raise ValueError(f"column {arm!r} needs at least two arms, found {arms}")
+    waves = sorted(pd.unique(frame[wave]))
+    if baseline_wave is None:
+        baseline_wave = waves[0]
+    elif baseline_wave not in waves:
+        raise ValueError(f"baseline_wave must be one of {waves}, got {baseline_wave!r}")
+    if len(waves) < 2:
+        raise ValueError(f"column {wave!r} needs at least two waves, found {waves}")
+    cells = (
+        frame.groupby([arm, wave])
+        .size()
+        .reindex(pd.MultiIndex.from_product([arms, waves]), fill_value=0)
+    )
+    if (cells == 0).any():
+        empty = [f"{a}/{w}" for (a, w) in cells.index[cells.to_numpy() == 0]]
+        raise ValueError(
+            f"every {arm} x {wave} cell needs scores for the model; empty: {', '.join(empty)}"
+        )
+    return arms, waves, baseline_wave
+
+
+def _design_matrix(
+    frame: pd.DataFrame, arm: str, wave: str, others: list[Any], follow: list[Any]
+) -> pd.DataFrame:
+    """Treatment coding: intercept, arm, wave and arm x wave indicators."""
+    a_values = frame[arm].to_numpy()
+    w_values = frame[wave].to_numpy()
+    columns: dict[str, np.ndarray] = {"intercept": np.ones(len(frame))}
+    for a in others:
+        columns[f"{arm}[{a}]"] = (a_values == a).astype(float)
+    for w in follow:
+        columns[f"{wave}[{w}]"] = (w_values == w).astype(float)
+    for a in others:
+        for w in follow:
+            columns[f"{arm}[{a}]:{wave}[{w}]"] = columns[f"{arm}[{a}]"] * columns[f"{wave}[{w}]"]
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _fit_random_intercepts(
+    exog: pd.DataFrame, endog: pd.Series, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, Any, tuple[str, ...]]:
+    """REML fit with a random intercept per respondent: estimates, their SEs, the fit and its
+    warnings (as text)."""
+    import statsmodels.api as sm
+
+    from stigma_analysis.models._mixed_cov import _fixed_effects_cov
+
+    model = sm.MixedLM(endog, exog, groups=groups, exog_re=np.ones((len(exog), 1)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = model.fit(reml=True)
+    messages = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    est = np.asarray(fit.fe_params, dtype=float)
+    # GLS covariance (X'V^-1 X)^-1 at the REML variances, as lme4's vcov(); statsmodels'
+    # cov_params() inverts the joint observed information instead, which differs slightly
+    # when waves are missing.
+    X = exog.to_numpy()
+    codes = np.unique(groups, return_inverse=True)[1]
+    cov = _fixed_effects_cov(
+        X, np.ones((len(X), 1)), codes, np.asarray(fit.cov_re), float(fit.scale)
+    )
+    return est, np.sqrt(np.diag(cov)), fit, messages

@@ -366,7 +366,12 @@ def _pad_to_width(arr: np.ndarray, fmt: str) -> None:
 
 
 def write_spss(data: pd.DataFrame, codebook: Codebook, path: Path, *, compress: bool) -> None:
-    """Write ``data`` with ``codebook`` to ``path`` as .sav (or zlib-compressed .zsav)."""
+    """Write ``data`` with ``codebook`` to ``path`` as .sav (or zlib-compressed .zsav).
+
+    Column by column: the values as SPSS stores them (numbers, seconds for date-times, padded
+    text, missing cells back to their codes), then the labels cut to the SPSS limits, the
+    value labels, the user-missing declaration, measure, width and format.
+    """
     import pyreadstat
 
     out: dict[str, Any] = {}
@@ -378,45 +383,8 @@ def write_spss(data: pd.DataFrame, codebook: Codebook, path: Path, *, compress: 
     formats: dict[str, str] = {}
     shortened: list[str] = []
     for name in data.columns:
-        col = data[name]
-        var = codebook.variables.get(name) or default_variable(name, col)
-        kind = col.dtype.kind
-        fmt = var.format
-        if kind in "mM" or isinstance(col.dtype, pd.DatetimeTZDtype):
-            arr = datetime_to_seconds(col)
-            if date_kind(fmt) is None:
-                has_frac = bool(np.any(np.nan_to_num(arr) % 1))
-                if kind == "m":
-                    fmt = "TIME11.2" if has_frac else "TIME8"
-                else:
-                    fmt = "DATETIME23.2" if has_frac else "DATETIME20"
-            is_str = False
-        elif isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype(col.cat.categories.dtype)
-            kind = col.dtype.kind
-            is_str = kind not in "fiub"
-            arr = col.to_numpy(dtype=np.float64) if not is_str else col.astype(object).to_numpy()
-        elif kind in "fiub":
-            arr = col.to_numpy(dtype=np.float64, na_value=np.nan)
-            is_str = False
-        else:
-            is_str = True
-            arr = col.astype(object).to_numpy(copy=True)
-            nulls = pd.isna(arr)
-            arr[nulls] = ""
-            arr = np.array([str(v) for v in arr], dtype=object)
-        if not is_str:
-            arr = np.array(arr, dtype=np.float64, copy=True)
-        cells = codebook.missing_cells.get(name)
-        if (
-            cells is not None
-            and len(cells)
-            and is_str == (cells.codes.dtype == object)
-            and cells.rows.max() < len(arr)
-        ):
-            arr[cells.rows] = cells.codes
-        if is_str:
-            _pad_to_width(arr, fmt)
+        var = codebook.variables.get(name) or default_variable(name, data[name])
+        arr, is_str, fmt = _spss_values(data[name], var, codebook.missing_cells.get(name))
         out[name] = arr
         label = var.label
         if label is not None and _fit(label, VAR_LABEL_BYTES) != label:
@@ -424,37 +392,10 @@ def write_spss(data: pd.DataFrame, codebook: Codebook, path: Path, *, compress: 
             shortened.append(f"{name} (variable label)")
         labels.append(label)
         if var.value_labels:
-            vl: dict[Any, str] = {}
-            for k, v in var.value_labels.items():
-                if is_str:
-                    key: Any = str(k)
-                else:
-                    try:
-                        key = float(k)
-                    except (TypeError, ValueError):
-                        raise SurveyWriteError(
-                            path,
-                            f"variable {name!r}: value label code {k!r} is not a number, "
-                            "but the column is numeric",
-                        ) from None
-                vl[key] = _fit(str(v), VALUE_LABEL_BYTES)
-                if vl[key] != str(v):
-                    shortened.append(f"{name}={k} (value label)")
-            value_labels[name] = vl
-        # declarations of the other type (e.g. numeric codes on a text column) cannot apply
-        spec_var = var if (var.type == "string") == is_str else Variable(name=name)
-        if spec_var.missing_codes or spec_var.missing_ranges:
-            valid = arr[~spec_var.missing_mask(arr)] if not is_str else np.array([])
-            valid = valid[np.isfinite(valid)] if len(valid) else valid
-            if var.value_labels and not is_str:
-                keys = np.array([float(k) for k in var.value_labels], dtype=np.float64)
-                valid = np.concatenate([valid, keys[~spec_var.missing_mask(keys)]])
-            try:
-                spec = _missing_spec(spec_var, valid)
-            except SurveyWriteError as exc:
-                raise SurveyWriteError(path, exc.cause) from None
-            if spec is not None:
-                missing[name] = spec
+            value_labels[name] = _spss_value_labels(name, var, is_str, path, shortened)
+        spec = _spss_missing(name, var, arr, is_str, path)
+        if spec is not None:
+            missing[name] = spec
         if var.measure in {"nominal", "ordinal", "scale"}:
             measure[name] = var.measure
         if var.display_width:
@@ -488,3 +429,87 @@ def write_spss(data: pd.DataFrame, codebook: Codebook, path: Path, *, compress: 
         variable_measure=measure or None,
         variable_format=formats or None,
     )
+
+
+def _spss_values(col: pd.Series, var: Variable, cells: Any) -> tuple[np.ndarray, bool, str | None]:
+    """(values as SPSS stores them, is it text, format): date-times as seconds, text padded to
+    its format's width, and missing cells given their recorded codes back."""
+    kind = col.dtype.kind
+    fmt = var.format
+    if kind in "mM" or isinstance(col.dtype, pd.DatetimeTZDtype):
+        arr = datetime_to_seconds(col)
+        if date_kind(fmt) is None:
+            has_frac = bool(np.any(np.nan_to_num(arr) % 1))
+            if kind == "m":
+                fmt = "TIME11.2" if has_frac else "TIME8"
+            else:
+                fmt = "DATETIME23.2" if has_frac else "DATETIME20"
+        is_str = False
+    elif isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype(col.cat.categories.dtype)
+        kind = col.dtype.kind
+        is_str = kind not in "fiub"
+        arr = col.to_numpy(dtype=np.float64) if not is_str else col.astype(object).to_numpy()
+    elif kind in "fiub":
+        arr = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        is_str = False
+    else:
+        is_str = True
+        arr = col.astype(object).to_numpy(copy=True)
+        nulls = pd.isna(arr)
+        arr[nulls] = ""
+        arr = np.array([str(v) for v in arr], dtype=object)
+    if not is_str:
+        arr = np.array(arr, dtype=np.float64, copy=True)
+    if (
+        cells is not None
+        and len(cells)
+        and is_str == (cells.codes.dtype == object)
+        and cells.rows.max() < len(arr)
+    ):
+        arr[cells.rows] = cells.codes
+    if is_str:
+        _pad_to_width(arr, fmt)
+    return arr, is_str, fmt
+
+
+def _spss_value_labels(
+    name: str, var: Variable, is_str: bool, path: Path, shortened: list[str]
+) -> dict[Any, str]:
+    """Value labels keyed as the column is typed, cut to the SPSS limit (noted in ``shortened``)."""
+    vl: dict[Any, str] = {}
+    for k, v in var.value_labels.items():
+        if is_str:
+            key: Any = str(k)
+        else:
+            try:
+                key = float(k)
+            except (TypeError, ValueError):
+                raise SurveyWriteError(
+                    path,
+                    f"variable {name!r}: value label code {k!r} is not a number, "
+                    "but the column is numeric",
+                ) from None
+        vl[key] = _fit(str(v), VALUE_LABEL_BYTES)
+        if vl[key] != str(v):
+            shortened.append(f"{name}={k} (value label)")
+    return vl
+
+
+def _spss_missing(
+    name: str, var: Variable, arr: np.ndarray, is_str: bool, path: Path
+) -> list[Any] | None:
+    """The user-missing declaration of a column, or None."""
+    # declarations of the other type (e.g. numeric codes on a text column) cannot apply
+    spec_var = var if (var.type == "string") == is_str else Variable(name=name)
+    if not (spec_var.missing_codes or spec_var.missing_ranges):
+        return None
+    valid = arr[~spec_var.missing_mask(arr)] if not is_str else np.array([])
+    valid = valid[np.isfinite(valid)] if len(valid) else valid
+    if var.value_labels and not is_str:
+        keys = np.array([float(k) for k in var.value_labels], dtype=np.float64)
+        valid = np.concatenate([valid, keys[~spec_var.missing_mask(keys)]])
+    try:
+        return _missing_spec(spec_var, valid)
+    except SurveyWriteError as exc:
+        raise SurveyWriteError(path, exc.cause) from None

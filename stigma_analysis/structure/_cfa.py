@@ -591,6 +591,36 @@ def cfa(
     else:
         S = [np.cov(x, rowvar=False, bias=True) for x in Xs]
         M = [x.mean(axis=0) for x in Xs]
+    _check_moments(S, labels, observed)
+    eng = Engine(table=table, S=S, M=M, n=ns, patterns=pats)
+    with _single_thread():
+        theta, converged, iterations, message = eng.fit(eng.start(), max_iter=max_iter)
+    theta = eng.orient(theta)
+    if not converged:
+        problems.append(f"the optimiser did not converge ({message}); fit indices are not reported")
+
+    N = float(ns.sum())
+    fit = _ml_fit(eng, theta, S=S, M=M, ns=ns, pats=pats, ms=ms, moments=moments, df=df, npar=npar)
+    if not converged:
+        fit = {k: (v if k in KEEP_ON_FAILURE else np.nan) for k, v in fit.items()}
+
+    se = _ml_standard_errors(
+        eng, theta, npar=npar, N=N, fiml=pats is not None, converged=converged, problems=problems
+    )
+    if robust:
+        fit, se = _robust(eng, theta, Xs, fit, se, converged=converged, N=N, G=G)
+
+    params = _parameter_table(eng, theta, se, labels)
+    return _result(
+        model=model, estimator=estimator, group=group, labels=labels, ns=ns, dropped=dropped,
+        ge=ge, fit=fit, params=params, eng=eng, theta=theta, converged=converged,
+        iterations=iterations, message=message, problems=problems, small=bool(small), warn=warn,
+        missing=missing,
+    )  # fmt: skip
+
+
+def _check_moments(S: list[FloatArray], labels: list[Any], observed: list[str]) -> None:
+    """Every item varies and the item covariance matrix of every group is non-singular."""
     for lab, cov in zip(labels, S, strict=True):
         const = [observed[i] for i in np.flatnonzero(np.diag(cov) <= 0)]
         if const:
@@ -600,15 +630,25 @@ def cfa(
                 f"the covariance matrix of the items in group {lab} is singular (an item is a "
                 "linear combination of others, or there are too few cases)"
             )
-    eng = Engine(table=table, S=S, M=M, n=ns, patterns=pats)
-    with _single_thread():
-        theta, converged, iterations, message = eng.fit(eng.start(), max_iter=max_iter)
-    theta = eng.orient(theta)
-    if not converged:
-        problems.append(f"the optimiser did not converge ({message}); fit indices are not reported")
 
+
+def _ml_fit(
+    eng: Engine,
+    theta: FloatArray,
+    *,
+    S: list[FloatArray],
+    M: list[FloatArray],
+    ns: FloatArray,
+    pats: list[list[Pattern]] | None,
+    ms: bool,
+    moments: float,
+    df: int,
+    npar: int,
+) -> dict[str, float]:
+    """ML fit measures: log-likelihoods of the model and H1, the baseline model, SRMR."""
+    p = S[0].shape[0]
+    G = len(S)
     N = float(ns.sum())
-    # --- fit measures
     logl = 0.0
     logl_h1 = 0.0
     srmr_g = np.zeros(G)
@@ -637,7 +677,7 @@ def cfa(
         srmr_g[g] = math.sqrt(ssq / moments)
     chisq = 2.0 * (logl_h1 - logl)
     df_b = G * p * (p - 1) / 2
-    fit = fit_measures(
+    return fit_measures(
         chisq=chisq,
         df=df,
         base=base,
@@ -648,14 +688,23 @@ def cfa(
         G=G,
         srmr=float(ns @ srmr_g) / N,
     )
-    if not converged:
-        fit = {k: (v if k in KEEP_ON_FAILURE else np.nan) for k, v in fit.items()}
 
-    # --- standard errors: expected information (complete data) or observed (FIML, as lavaan)
+
+def _ml_standard_errors(
+    eng: Engine,
+    theta: FloatArray,
+    *,
+    npar: int,
+    N: float,
+    fiml: bool,
+    converged: bool,
+    problems: list[str],
+) -> FloatArray:
+    """Standard errors: expected information (complete data) or observed (FIML, as lavaan)."""
     se = np.full(npar, np.nan)
     if converged:
         with _single_thread():
-            if pats is None:
+            if not fiml:
                 _, info = eng.gradient_information(theta)
             else:
                 info = eng._hessian(theta) / 2.0
@@ -664,16 +713,7 @@ def cfa(
             se = np.sqrt(np.clip(np.diag(vcov), 0, None))
         except np.linalg.LinAlgError:
             problems.append("the information matrix is singular: standard errors are not available")
-    if robust:
-        fit, se = _robust(eng, theta, Xs, fit, se, converged=converged, N=N, G=G)
-
-    params = _parameter_table(eng, theta, se, labels)
-    return _result(
-        model=model, estimator=estimator, group=group, labels=labels, ns=ns, dropped=dropped,
-        ge=ge, fit=fit, params=params, eng=eng, theta=theta, converged=converged,
-        iterations=iterations, message=message, problems=problems, small=bool(small), warn=warn,
-        missing=missing,
-    )  # fmt: skip
+    return se
 
 
 def _robust(
