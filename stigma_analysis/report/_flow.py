@@ -13,7 +13,7 @@ hidden, so is every box of that arm (seen + not seen would give it back).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -186,8 +186,7 @@ def participant_flow(
     study : Study
         A loaded study (``stigma_analysis.load_study``): its long data, id and wave columns.
     arm : str, optional
-        The arm column; default the study's group named ``arm``/``group``/``condition``/
-        ``treatment``.
+        The arm column; default the study file's ``design.arm`` (never guessed from names).
     labels : mapping, optional
         Display names of the arm codes; default the study's value labels.
     wave_label : str
@@ -205,14 +204,11 @@ def participant_flow(
     """
     if policy is None:
         policy = study.disclosure_policy()
-    groups: Sequence[str] = study.spec.groups
-    if arm is None:
-        arm = next(
-            (g for g in groups if g.lower() in {"arm", "group", "condition", "treatment"}), None
-        )
+    if arm is None:  # declared, never guessed from column names
+        arm = getattr(getattr(study.spec, "design", None), "arm", None)
         if arm is None:
             raise ValueError(
-                f"the study has no arm column among its groups {list(groups)}; pass arm="
+                "the study file declares no arm (design.arm); pass arm= to draw the flow by arm"
             )
     counts = flow_counts(study.data, id=study.id, wave=study.wave, arm=arm)
     table = _disclose_counts(counts, policy)

@@ -55,7 +55,7 @@ def _study(data: pd.DataFrame, min_cell: int = 5) -> SimpleNamespace:
         data=data,
         id="pid",
         wave="wave",
-        spec=SimpleNamespace(groups=["site", "arm"]),
+        spec=SimpleNamespace(groups=["site", "arm"], design=SimpleNamespace(arm="arm")),
         value_labels=lambda col: {},
         disclosure_policy=lambda: DisclosurePolicy(min_cell=min_cell, id_columns=("pid",)),
     )
