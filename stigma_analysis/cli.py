@@ -439,6 +439,9 @@ def _describe(args: argparse.Namespace) -> int:
                 "label": (r.get("label") or "")[:40],
                 "value_labels": "; ".join(f"{k}={v}" for k, v in list(vl.items())[:4])
                 + (" ..." if len(vl) > 4 else ""),
+                "type": r.get("type") or "",
+                "min": "" if r.get("min") is None else r["min"],
+                "max": "" if r.get("max") is None else r["max"],
                 "missing_codes": ", ".join(str(c) for c in r.get("missing_codes") or []),
                 "n_valid": _shown_count(r, "n_valid", hidden, min_cell),
                 "n_missing": _shown_count(r, "n_missing", hidden, min_cell),
@@ -508,13 +511,22 @@ def _study_variables(study: Any) -> list[dict[str, Any]]:
             )
             agg["n_valid"] += int(r.get("n_valid") or 0)
             agg["n_missing"] += int(r.get("n_missing") or 0)
+            for key, pick in (("min", min), ("max", max)):
+                if r.get(key) is not None:
+                    agg[key] = r[key] if agg.get(key) is None else pick(agg[key], r[key])
     miss = study.missing
     if not miss.empty:
         for (col, code), n in miss.groupby(["column", "code"]).size().items():
             if col in seen:
                 key = f"{code:g}" if isinstance(code, float) else str(code)
                 seen[col]["n_missing_by_code"][key] = int(n)
+    # one person's value must not be printed: the range of a quasi-identifier (the oldest
+    # survivor's age) or of a column that looks personal is withheld
+    withheld = set(study.spec.privacy.quasi_identifiers) | set(study.pii["column"])
+    withheld.add(study.id)
     for col, rec in seen.items():
+        if col in withheld:
+            rec["min"] = rec["max"] = None
         rec.setdefault("n_missing_by_code", {})
         rec["n_missing_by_code"] = dict(sorted(rec["n_missing_by_code"].items()))
         del col

@@ -583,3 +583,31 @@ def test_a_failing_template_cell_is_one_line(
     )
     assert "Traceback" not in err
     assert not (tmp_path / "o" / "failing.html").exists()
+
+
+@needs_example
+def test_describe_shows_type_and_observed_range(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["describe", str(EXAMPLE_STUDY.parent / "wave1.sav"), "--json"], capsys)
+    assert code == 0
+    by_name = {v["name"]: v for v in json.loads(out)["variables"]}
+    assert by_name["ismi_1"]["type"] == "numeric"
+    assert (by_name["ismi_1"]["min"], by_name["ismi_1"]["max"]) == (1, 4)  # 97-99 are missing
+    assert by_name["resp_id"]["type"] == "string"
+    assert by_name["resp_id"]["min"] is None
+    assert by_name["age"]["max"] is not None  # a file: the data manager sees everything
+    code, out, _ = _run(["describe", str(EXAMPLE_STUDY)], capsys)
+    assert code == 0
+    header = out.splitlines()[0].split()
+    assert {"type", "min", "max"} <= set(header)
+
+
+@needs_example
+def test_describe_study_withholds_the_range_of_quasi_identifiers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = _run(["describe", str(EXAMPLE_STUDY), "--json"], capsys)
+    assert code == 0
+    by_name = {v["name"]: v for v in json.loads(out)["variables"]}
+    assert by_name["age"]["min"] is None  # the oldest survivor's age is one person's value
+    assert by_name["age"]["max"] is None
+    assert (by_name["ismi_1"]["min"], by_name["ismi_1"]["max"]) == (1, 4)

@@ -414,7 +414,8 @@ def describe(survey: Survey) -> pd.DataFrame:
         ``value_labels`` (dict code → label), ``missing_codes`` (list), ``missing_ranges``
         (list of ``[low, high]``), ``n_valid`` (non-missing cells), ``n_missing`` (all missing
         cells: user-missing and system-missing), ``n_missing_by_code`` (dict user-missing
-        code → count).
+        code → count), ``min`` and ``max`` (the smallest and largest valid value of a numeric
+        variable, missing codes excluded; None for text).
     """
     return pd.DataFrame(_describe_rows(survey), columns=list(DESCRIBE_COLUMNS))
 
@@ -431,7 +432,20 @@ DESCRIBE_COLUMNS = (
     "n_valid",
     "n_missing",
     "n_missing_by_code",
+    "min",
+    "max",
 )
+
+
+def _observed_range(values: pd.Series) -> tuple[float | None, float | None]:
+    """Smallest and largest valid value of a numeric column (None for text or no values)."""
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None, None
+    v = values.to_numpy(dtype=float, na_value=np.nan)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return None, None
+    return float(v.min()), float(v.max())
 
 
 def _describe_rows(survey: Survey) -> list[dict[str, Any]]:
@@ -453,6 +467,15 @@ def _describe_rows(survey: Survey) -> list[dict[str, Any]]:
                 "n_valid": len(survey.data) - n_miss,
                 "n_missing": n_miss,
                 "n_missing_by_code": cb.missing_counts(name),
+                **dict(
+                    zip(
+                        ("min", "max"),
+                        _observed_range(survey.data[name])
+                        if name in survey.data.columns
+                        else (None, None),
+                        strict=True,
+                    )
+                ),
             }
         )
     return rows
@@ -472,7 +495,8 @@ def describe_records(survey: Survey) -> list[dict[str, Any]]:
         One dict per variable with the keys of :func:`describe` (docs/FORMATS.md): ``name``,
         ``label``, ``type``, ``measure``, ``format``, ``value_labels`` (code → label),
         ``missing_codes``, ``missing_ranges`` (``[low, high]`` lists), ``n_valid``,
-        ``n_missing``, ``n_missing_by_code`` (code → count). Codes become string keys
+        ``n_missing``, ``n_missing_by_code`` (code → count), ``min``, ``max`` (observed valid
+        range of a numeric variable, else null). Codes become string keys
         (``"97"``, ``"1.5"``, ``"Z"``) and integral numbers ints; open range ends (SPSS
         ``LOWEST`` / ``HIGHEST``) become ``null``. ``json.dumps(..., allow_nan=False)`` works.
     """
@@ -495,6 +519,8 @@ def describe_records(survey: Survey) -> list[dict[str, Any]]:
                 "n_missing_by_code": {
                     _code_text(k): int(n) for k, n in rec["n_missing_by_code"].items()
                 },
+                "min": _json_code(rec["min"]) if rec["min"] is not None else None,
+                "max": _json_code(rec["max"]) if rec["max"] is not None else None,
             }
         )
     return out

@@ -32,6 +32,8 @@ DESCRIBE_COLUMNS = [
     "n_valid",
     "n_missing",
     "n_missing_by_code",
+    "min",
+    "max",
 ]
 
 
