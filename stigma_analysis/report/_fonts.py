@@ -108,7 +108,7 @@ def _subset(path: Path, text: str) -> bytes:
     from fontTools.ttLib import TTFont
     from fontTools.varLib import instancer
 
-    font = TTFont(io.BytesIO(path.read_bytes()))
+    font = TTFont(io.BytesIO(path.read_bytes()), recalcTimestamp=False)
     if "fvar" in font:
         axes = {a.axisTag: a.defaultValue for a in font["fvar"].axes}
         axes["wght"] = 400.0 if "wght" in axes else axes.get("wght", 400.0)
@@ -119,6 +119,9 @@ def _subset(path: Path, text: str) -> bytes:
     sub = subset.Subsetter(options)
     sub.populate(text=text)
     sub.subset(font)
+    # the same report gives the same bytes: keep the font's own modification time (fontTools
+    # would stamp the current time into the 'head' table on saving)
+    font.recalcTimestamp = False
     buf = io.BytesIO()
     font.save(buf)
     return buf.getvalue()

@@ -84,3 +84,16 @@ def test_page_gets_the_faces_in_its_stylesheet() -> None:
     assert out.index("@font-face") < out.index("</style>")
     latin = "<html><head><style></style></head><body><p>x</p></body></html>"
     assert with_font_faces(latin) == latin
+
+
+def test_embedded_subsets_do_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-rendering gives the same bytes: no save time is stamped into the subset font."""
+    import fontTools.ttLib.tables._h_e_a_d as head
+
+    from stigma_analysis.report._fonts import html_font_faces
+
+    text = "ភ្នំពេញ / សៀមរាប"
+    monkeypatch.setattr(head, "timestampNow", lambda: 3_000_000_000)
+    first = html_font_faces(text)
+    monkeypatch.setattr(head, "timestampNow", lambda: 3_100_000_000)
+    assert html_font_faces(text) == first
