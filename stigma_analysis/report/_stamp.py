@@ -106,7 +106,12 @@ class Stamp:
     seed : int or None
         The seed of the report's random steps.
     study_spec : str or None
-        The text of the study file, when one was given.
+        The text of the study file, when one was given (respondent ids in its cleaning
+        rules replaced by ``[id]``).
+    cleaning : tuple of (str, str, str, str)
+        ``(rule, column, detail, n)`` for every cleaning rule applied on loading (the study's
+        ``Study.cleaning``); ``n`` is a count of cells or rows, ``<min_cell`` when small, and
+        rules that name respondent ids say how many ids, never which.
     """
 
     files: tuple[tuple[str, str, int], ...]
@@ -115,6 +120,7 @@ class Stamp:
     platform: str
     seed: int | None
     study_spec: str | None = None
+    cleaning: tuple[tuple[str, str, str, str], ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per entry with columns ``kind`` (``file``, ``package``, ``python``,
@@ -151,11 +157,24 @@ class Stamp:
             if self.study_spec
             else ""
         )
+        cleaning = ""
+        if self.cleaning:
+            rows = "".join(
+                f"<tr><td>{e(r)}</td><td><code>{e(c)}</code></td><td>{e(d)}</td>"
+                f'<td class="num">{e(n)}</td></tr>'
+                for r, c, d, n in self.cleaning
+            )
+            cleaning = (
+                "<p>Cleaning rules of the study file, applied on loading (the raw files are "
+                'unchanged):</p><div class="table-wrap"><table class="stamp-cleaning"><thead><tr>'
+                '<th>Rule</th><th>Column</th><th>Detail</th><th class="num">Cells or rows</th>'
+                f"</tr></thead><tbody>{rows}</tbody></table></div>"
+            )
         return (
             '<div class="repro-stamp">'
             "<p>Re-rendering this report from the same files, seed and package versions "
             "reproduces every number in it.</p>"
-            f"{files}"
+            f"{files}{cleaning}"
             '<dl class="stamp-env">'
             f"<dt>Seed</dt><dd>{seed}</dd>"
             f"<dt>Python</dt><dd>{e(self.python)} on {e(self.platform)}</dd>"
@@ -267,7 +286,9 @@ def stamp(
     entries = tuple((_display_path(p, base), _sha256(p), p.stat().st_size) for p in paths)
     spec_text = None
     if spec is not None and spec.is_file():
-        spec_text = _redact_paths(spec.read_text(encoding="utf-8", errors="replace"))
+        spec_text = _redact_ids(
+            _redact_paths(spec.read_text(encoding="utf-8", errors="replace")), study
+        )
     return Stamp(
         files=entries,
         packages=tuple((d, _version(d)) for d in packages),
@@ -275,4 +296,42 @@ def stamp(
         platform=platform.system() or "unknown",
         seed=seed,
         study_spec=spec_text,
+        cleaning=_cleaning_rows(study),
     )
+
+
+def _excluded_ids(study: Any) -> list[str]:
+    rules = getattr(getattr(getattr(study, "spec", None), "cleaning", None), "exclude", None)
+    return [str(i).strip() for r in rules or () for i in (getattr(r, "id", None) or ())]
+
+
+def _redact_ids(text: str, study: Any) -> str:
+    """Respondent ids named in the study file's cleaning rules become ``[id]``."""
+    for i in sorted(set(_excluded_ids(study)), key=len, reverse=True):
+        if i:
+            text = re.sub(rf"(?<![\w-]){re.escape(i)}(?![\w-])", "[id]", text)
+    return text
+
+
+def _cleaning_rows(study: Any) -> tuple[tuple[str, str, str, str], ...]:
+    """The applied cleaning rules for the stamp: no ids, small counts as ``<min_cell``."""
+    table = getattr(study, "cleaning", None)
+    if table is None or not hasattr(table, "itertuples") or table.empty:
+        return ()
+    min_cell = int(getattr(getattr(getattr(study, "spec", None), "privacy", None), "min_cell", 5))
+    ids = set(_excluded_ids(study))
+    out = []
+    for r in table.itertuples(index=False):
+        detail = str(r.detail)
+        if r.rule == "exclude" and str(detail).startswith("id in "):
+            n_ids = len(
+                [x for x in detail[len("id in ") :].split(" (", maxsplit=1)[0].split(", ") if x]
+            )
+            reason = detail.split(" (", 1)[1].rstrip(")") if " (" in detail else ""
+            detail = f"by id ({n_ids} listed in the study file)" + (f": {reason}" if reason else "")
+        detail = _redact_ids(detail, study) if ids else detail
+        n = int(r.n)
+        shown = f"<{min_cell}" if 0 < n < min_cell else str(n)
+        column = "" if r.column is None or r.column != r.column else str(r.column)  # None or NaN
+        out.append((str(r.rule), column, detail, shown))
+    return tuple(out)

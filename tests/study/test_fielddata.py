@@ -288,3 +288,26 @@ def test_form_metadata_blocks_report_and_score_whatever_its_content(kobo: Path) 
     assert {"deviceid", "username"} <= set(kinds)
     with pytest.raises(DisclosureError, match="deviceid"):
         study.disclosure_policy()
+
+
+def test_cleaning_rules_reach_the_reproducibility_stamp_without_ids(tmp_path: Path) -> None:
+    """The report's appendix lists every applied rule; respondent ids and small counts stay out."""
+    from stigma_analysis.report import stamp
+
+    raw = _text_csv(tmp_path)
+    raw.write_text(raw.read_text(encoding="utf-8").replace("ismi_29", "Q29"), encoding="utf-8")
+    cleaning = {
+        "rename": {"Q29": "ismi_29"},
+        "exclude": [{"id": ["P001"], "reason": "test interview"}],
+    }
+    study = load_study(_text_study(tmp_path, cleaning=cleaning))
+    s = stamp(study)
+    rules = {r[0]: r for r in s.cleaning}
+    assert {"rename", "exclude"} <= set(rules)  # (text waves and answers are rules too)
+    assert rules["rename"][3] == "60"
+    assert rules["exclude"][2] == "by id (1 listed in the study file): test interview"
+    assert rules["exclude"][3] == "<5"  # 2 rows: a count about few people
+    page = s.to_html()
+    assert "Cleaning rules of the study file" in page
+    assert "P001" not in page  # neither in the rules nor in the printed study file
+    assert "[id]" in (s.study_spec or "")
