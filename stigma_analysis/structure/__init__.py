@@ -2,7 +2,8 @@
 
 Public API
 ----------
-- :func:`eigenvalues`, :func:`parallel_analysis`, :func:`kmo`, :func:`bartlett`, :func:`efa`
+- :func:`eigenvalues`, :func:`parallel_analysis`, :func:`kmo`, :func:`bartlett`, :func:`efa`,
+  :func:`factor_scores` (also ``EFAResult.scores``)
 - :func:`cfa`, :func:`default_model`, :func:`parse_model`
 - :func:`invariance`, :func:`partial_invariance`, :func:`score_tests`,
   :func:`longitudinal_invariance`, :func:`alignment`
@@ -27,6 +28,7 @@ from ._efa import (
     bartlett,
     efa,
     eigenvalues,
+    factor_scores,
     kmo,
     parallel_analysis,
 )
@@ -66,6 +68,7 @@ __all__ = [
     "default_model",
     "efa",
     "eigenvalues",
+    "factor_scores",
     "invariance",
     "kmo",
     "longitudinal_invariance",

@@ -1,13 +1,18 @@
-"""Factor rotations: varimax (as stats::varimax), oblimin by gradient projection (GPArotation)
-and promax (as psych::fa's Kaiser-normalised psych::Promax)."""
+"""Factor rotations: varimax (as stats::varimax), oblimin and geomin by gradient projection
+(GPArotation) and promax (as psych::fa's Kaiser-normalised psych::Promax)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from ._engine import FloatArray
 
-__all__ = ["oblimin", "promax", "varimax"]
+__all__ = ["geomin", "oblimin", "promax", "varimax"]
+
+# a rotation criterion: loadings -> (gradient with respect to the loadings, value)
+_Criterion = Callable[[FloatArray], tuple[FloatArray, float]]
 
 
 def varimax(
@@ -48,21 +53,24 @@ def _oblimin_vgq(L: FloatArray, gamma: float) -> tuple[FloatArray, float]:
     return L * X, float(np.sum(L**2 * X) / 4)
 
 
-def oblimin(
-    A: FloatArray, *, gamma: float = 0.0, eps: float = 1e-6, max_iter: int = 1000
-) -> tuple[FloatArray, FloatArray, bool]:
-    """Oblimin (quartimin for gamma = 0) by gradient projection, as ``GPArotation::GPFoblq``.
+def _geomin_vgq(L: FloatArray, delta: float) -> tuple[FloatArray, float]:
+    """GPArotation's ``vgQ.geomin``: f = sum_i (prod_j (l_ij^2 + delta))^(1/k)."""
+    k = L.shape[1]
+    L2 = L**2 + delta
+    pro = np.exp(np.log(L2).sum(axis=1) / k)
+    return (2 / k) * (L / L2) * pro[:, None], float(pro.sum())
 
-    Returns the pattern loadings, the factor correlation matrix Phi and whether it converged.
-    No row normalisation (GPArotation's default, as used by ``psych::fa``).
+
+def _gpf_oblique(
+    A: FloatArray, T: FloatArray, vgq: _Criterion, eps: float, max_iter: int
+) -> tuple[FloatArray, FloatArray, float, bool]:
+    """Oblique gradient projection from the start T, as ``GPArotation::GPFoblq``.
+
+    Returns the pattern loadings, T, the criterion value and whether it converged.
     """
-    k = A.shape[1]
-    if k < 2:
-        return A.copy(), np.eye(k), True
-    T = np.eye(k)
     al = 1.0
     L = A @ np.linalg.inv(T).T
-    Gq, f = _oblimin_vgq(L, gamma)
+    Gq, f = vgq(L)
     G = -(L.T @ Gq @ np.linalg.inv(T)).T
     converged = False
     for _ in range(max_iter + 1):
@@ -76,12 +84,65 @@ def oblimin(
             X = T - al * Gp
             Tt = X / np.sqrt((X**2).sum(axis=0))
             L = A @ np.linalg.inv(Tt).T
-            Gqt, ft = _oblimin_vgq(L, gamma)
+            Gqt, ft = vgq(L)
             if f - ft > 0.5 * s**2 * al:
                 break
             al /= 2
         T, f, Gq = Tt, ft, Gqt
         G = -(L.T @ Gq @ np.linalg.inv(T)).T
+    return L, T, f, converged
+
+
+def oblimin(
+    A: FloatArray, *, gamma: float = 0.0, eps: float = 1e-6, max_iter: int = 1000
+) -> tuple[FloatArray, FloatArray, bool]:
+    """Oblimin (quartimin for gamma = 0) by gradient projection, as ``GPArotation::GPFoblq``.
+
+    Returns the pattern loadings, the factor correlation matrix Phi and whether it converged.
+    No row normalisation (GPArotation's default, as used by ``psych::fa``).
+    """
+    k = A.shape[1]
+    if k < 2:
+        return A.copy(), np.eye(k), True
+    L, T, _, converged = _gpf_oblique(A, np.eye(k), lambda x: _oblimin_vgq(x, gamma), eps, max_iter)
+    return L, T.T @ T, converged
+
+
+def geomin(
+    A: FloatArray,
+    *,
+    delta: float = 0.01,
+    n_starts: int = 1,
+    seed: int = 0,
+    eps: float = 1e-6,
+    max_iter: int = 1000,
+) -> tuple[FloatArray, FloatArray, bool]:
+    """Oblique geomin by gradient projection, as ``GPArotation::geominQ`` (delta = 0.01).
+
+    The first start is the identity (GPArotation's and so ``psych::fa(rotate = "geominQ")``'s
+    only start). Geomin has local optima: with ``n_starts > 1`` the further starts are random
+    orthogonal matrices (Haar, from ``numpy.random.default_rng(seed)``) and a converged
+    solution replaces the current one only when its criterion is lower by more than 1e-8.
+    Returns the pattern loadings, the factor correlation matrix Phi and whether the kept
+    solution converged.
+    """
+    k = A.shape[1]
+    if k < 2:
+        return A.copy(), np.eye(k), True
+    if not isinstance(n_starts, int) or n_starts < 1:
+        raise ValueError(f"n_starts must be a positive int, got {n_starts!r}")
+
+    def vgq(x: FloatArray) -> tuple[FloatArray, float]:
+        return _geomin_vgq(x, delta)
+
+    best = _gpf_oblique(A, np.eye(k), vgq, eps, max_iter)
+    rng = np.random.default_rng(seed)
+    for _ in range(n_starts - 1):
+        q, r = np.linalg.qr(rng.standard_normal((k, k)))
+        trial = _gpf_oblique(A, q * np.sign(np.diag(r)), vgq, eps, max_iter)
+        if trial[3] and trial[2] < best[2] - 1e-8:
+            best = trial
+    L, T, _, converged = best
     return L, T.T @ T, converged
 
 

@@ -122,7 +122,7 @@ def test_efa_argument_errors(bfi: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="n_factors must be an int from 1 to 24"):
         efa(bfi, n_factors=25)
     with pytest.raises(ValueError, match="rotation must be"):
-        efa(bfi, n_factors=2, rotation="geomin")  # type: ignore[arg-type]
+        efa(bfi, n_factors=2, rotation="quartimax")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="method must be"):
         efa(bfi, n_factors=2, method="pa")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="missing must be"):
