@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from stigma_analysis.report import tables as T  # noqa: N812
+from stigma_analysis.report._context import small_groups
 from stigma_analysis.study import Study
 from tests.privacy.attacker import Attacker, read_grid
 
@@ -38,7 +39,7 @@ def attack_report(
     *,
     joint: bool = True,
     instruments: Sequence[str] | None = None,
-    linked_totals: bool = False,
+    linked_totals: bool = True,
 ) -> list[Attacker]:
     """Every count table of both reports, published through the study's policy.
 
@@ -46,11 +47,14 @@ def attack_report(
     who knows that table only (what :func:`~stigma_analysis.privacy.suppress` protects).
     ``instruments``: the instrument uses whose tables to include (default all).
     ``linked_totals``: disclose breakdowns whose group totals other tables publish with
-    ``totals_within`` (n per arm within each wave), as the reports should.
+    ``totals_within`` (n per arm within each wave), as the reports do.
+    The study is first reduced as the reports reduce it (:func:`small_groups`).
     """
     from stigma_analysis.evaluation import pre_post, reliable_change
     from stigma_analysis.scoring import score
 
+    # the reports break the study down without its small groups (pooled or withheld)
+    study = small_groups(study).study
     policy = study.disclosure_policy()
     attackers = [Attacker(min_cell=policy.min_cell)]
 
@@ -185,7 +189,7 @@ def attack_report(
             block=arm or "arm",
             count_columns=COUNTS,
             stat_columns=[],
-            derived={f"pct_{c}": c for c in COUNTS[1:]},
+            derived={f"pct_{c}": [c, "n"] for c in COUNTS[1:]},
         )
         order = [*COUNTS[1:], "n"]  # n is the row total of the three categories
         attacker = table()
@@ -223,7 +227,7 @@ def attack_report(
                 cut,
                 count_columns=["n", "k"],
                 stat_columns=["share", "ci_low", "ci_high"],
-                derived={"share": "k", "ci_low": "k", "ci_high": "k"},
+                derived={"share": ["k", "n"], "ci_low": ["k", "n"], "ci_high": ["k", "n"]},
                 totals="columns",
                 **within,
             )
