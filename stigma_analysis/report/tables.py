@@ -75,6 +75,7 @@ __all__ = [
     "fit_study_models",
     "format_p",
     "group_means",
+    "hide_repeated",
     "higher_is_better",
     "instrument_table",
     "invariance_table",
@@ -331,6 +332,60 @@ def disclose_blocks(
     """
     parts = [policy.disclose(part, **options) for _, part in table.groupby(block, sort=False)]
     return pd.concat(parts) if parts else table
+
+
+def hide_repeated(
+    safe: pd.DataFrame,
+    *,
+    column: str,
+    by: Sequence[str],
+    derived: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Show a count repeated on several rows once: hidden on one row, hidden on all of them.
+
+    A disclosed table that repeats one count on several rows (the people scored at a wave, on
+    the row of every cut-off band) may hide it as a complementary cell on one row and show it
+    on another, which gives the hidden cell away. Within each group of ``by``, a hidden
+    ``column`` (``<5`` or ``[c]``) hides it on every row of the group (``<5`` wins); the
+    ``derived`` columns (shares of that count) are hidden with it. Hiding more never helps an
+    attacker: every hidden cell keeps its range.
+
+    Parameters
+    ----------
+    safe : pandas.DataFrame
+        A disclosed table (hidden cells as text markers).
+    column : str
+        The repeated count.
+    by : sequence of str
+        The columns that identify one count (its rows repeat it).
+    derived : sequence of str
+        Columns computed from ``column`` (hidden where it is).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    out = safe.copy()
+    values = out[column].astype(object)
+    hidden = values.map(lambda v: isinstance(v, str))
+    if not hidden.any():
+        return out
+    if by:
+        group = out[list(by)].astype(str).agg("\x1f".join, axis=1)
+    else:
+        group = pd.Series("", index=out.index)
+    for key in pd.unique(group[hidden]):
+        rows = group == key
+        markers = list(values[rows & hidden])
+        small = [m for m in markers if m.startswith("<")]
+        values[rows] = small[0] if small else markers[0]
+    out[column] = values
+    now = values.map(lambda v: isinstance(v, str))
+    for c in derived:
+        col = out[c].astype(object)
+        col[now & ~col.map(lambda v: isinstance(v, str))] = "[c]"
+        out[c] = col
+    return out
 
 
 def change_counts(classified: pd.DataFrame, *, site: str | None, arm: str | None) -> pd.DataFrame:

@@ -231,6 +231,12 @@ def attack_report(
                 totals="columns",
                 **within,
             )
+            safe = T.hide_repeated(
+                safe,
+                column="n",
+                by=["instrument", "scale", wave, *by_arm],
+                derived=["share", "ci_low", "ci_high"],
+            )
             attacker = table()
             n_ids, k_ids = [], []
             for r, sn, sk in zip(cut.itertuples(index=False), safe["n"], safe["k"], strict=True):
