@@ -265,3 +265,19 @@ def test_totals_known_within_waves() -> None:
     found = attack(within)
     assert len(found) == 6
     assert all(hi - lo >= 3 for lo, hi, _ in found.values())
+
+
+def test_report_context_leaves_the_withheld_groups_out(small_cells: Study) -> None:
+    from stigma_analysis.report import context
+
+    ctx = context(small_cells)
+    assert ctx.withheld_note.startswith("To protect their participants, 2 site groups and 1 arm")
+    assert not (ctx.scores[ctx.arm] == 3).any()
+    assert not ctx.scores[ctx.site].isin([5, 6]).any()
+    assert 3 not in ctx.programme_arms
+    assert ctx.policy.n_respondents == small_cells.data[small_cells.id].nunique() - 12
+    # nothing small is left to tabulate: every site and arm has 0 or >= min_cell per wave
+    data = ctx.study.data
+    for g in (ctx.arm, ctx.site):
+        n = data.groupby([g, ctx.wave])[ctx.id].nunique()
+        assert ((n == 0) | (n >= ctx.min_cell)).all()
