@@ -233,6 +233,7 @@ def context(
 
     if not isinstance(study, Study):
         study = load_study(Path(_as_path(study)))
+    ref = study.reference_arm  # before withholding: the comparison arm may be withheld
     small = small_groups(study)
     study = small.study
     params = dict(params or {})
@@ -252,7 +253,6 @@ def context(
         )
     )
     arm, site = study.arm, study.site
-    ref = study.reference_arm
     programme: list[Any] = []
     arm_label: dict[Any, str] = {}
     if arm is not None:
@@ -266,6 +266,8 @@ def context(
             for c in codes
         }
         programme = [c for c in codes if c != ref]
+        if ref is not None and not any(_same(c, ref) for c in codes):
+            programme = []  # the comparison arm was withheld (too small): nothing to compare
     return ReportContext(
         study=study,
         params=params,
@@ -282,6 +284,10 @@ def context(
         scoring_notes=notes,
         small_groups=small,
     )
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bool(a == b) or (_num(a) and _num(b) and float(a) == float(b))
 
 
 def _num(v: Any) -> bool:

@@ -9,6 +9,7 @@ value consistent with all of it; the cell is recovered when they are equal.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -281,3 +282,22 @@ def test_report_context_leaves_the_withheld_groups_out(small_cells: Study) -> No
     for g in (ctx.arm, ctx.site):
         n = data.groupby([g, ctx.wave])[ctx.id].nunique()
         assert ((n == 0) | (n >= ctx.min_cell)).all()
+
+
+def test_a_withheld_comparison_arm_leaves_nothing_to_compare(
+    small_cells: Study, tmp_path: Path
+) -> None:
+    import shutil
+
+    from stigma_analysis.report import context
+
+    for f in small_cells.folder.iterdir():
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
+    text = (tmp_path / "study.yaml").read_text(encoding="utf-8")
+    (tmp_path / "study.yaml").write_text(
+        text.replace("reference_arm: 2", "reference_arm: 3"), encoding="utf-8"
+    )
+    ctx = context(tmp_path / "study.yaml")
+    assert ctx.programme_arms == []  # the Pilot arm is withheld: no arm is compared with it
+    assert context(small_cells).programme_arms == [1]
