@@ -94,6 +94,7 @@ __all__ = [
     "score_bins",
     "score_column",
     "short_name",
+    "show_once",
     "with_ci",
     "without_counts",
 ]
@@ -365,26 +366,54 @@ def hide_repeated(
     -------
     pandas.DataFrame
     """
-    out = safe.copy()
-    values = out[column].astype(object)
-    hidden = values.map(lambda v: isinstance(v, str))
-    if not hidden.any():
-        return out
     if by:
-        group = out[list(by)].astype(str).agg("\x1f".join, axis=1)
+        key = safe[list(by)].astype(str).agg("\x1f".join, axis=1)
     else:
-        group = pd.Series("", index=out.index)
-    for key in pd.unique(group[hidden]):
-        rows = group == key
-        markers = list(values[rows & hidden])
-        small = [m for m in markers if m.startswith("<")]
-        values[rows] = small[0] if small else markers[0]
-    out[column] = values
-    now = values.map(lambda v: isinstance(v, str))
-    for c in derived:
-        col = out[c].astype(object)
-        col[now & ~col.map(lambda v: isinstance(v, str))] = "[c]"
-        out[c] = col
+        key = pd.Series("", index=safe.index)
+    (out,) = show_once([(safe, key, derived)], column=column)
+    return out
+
+
+def show_once(
+    tables: Sequence[tuple[pd.DataFrame, pd.Series, Sequence[str]]], *, column: str
+) -> list[pd.DataFrame]:
+    """One count in several disclosed tables (or rows), hidden everywhere it is hidden once.
+
+    Parameters
+    ----------
+    tables : sequence of (table, key, derived)
+        Each disclosed table, the key of each of its rows (text: rows of equal key, in any of
+        the tables, show the same count) and the columns computed from ``column`` (hidden
+        where it is).
+    column : str
+        The count column, named alike in every table.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        The tables, ``column`` hidden on every row whose key is hidden somewhere (``<5`` wins
+        over ``[c]``). Hiding more never helps an attacker: every hidden cell keeps its range.
+    """
+    marker: dict[str, str] = {}
+    for table, key, _ in tables:
+        for k, v in zip(key.astype(str), table[column], strict=True):
+            if isinstance(v, str) and not marker.get(k, "").startswith("<"):
+                marker[k] = v
+    out = []
+    for table, key, derived in tables:
+        t = table.copy()
+        values = t[column].astype(object)
+        keys = key.astype(str).to_numpy()
+        for i, k in enumerate(keys):
+            if k in marker:
+                values.iloc[i] = marker[k]
+        t[column] = values
+        now = values.map(lambda v: isinstance(v, str))
+        for c in derived:
+            col = t[c].astype(object)
+            col[now & ~col.map(lambda v: isinstance(v, str))] = "[c]"
+            t[c] = col
+        out.append(t)
     return out
 
 

@@ -290,3 +290,18 @@ def test_a_repeated_count_is_hidden_on_every_row() -> None:
     assert once.loc[once["wave"] == 2, "n"].tolist() == ["<5", "<5"]
     assert (once["share"] == "[c]").all()
     assert once["k"].tolist() == safe["k"].tolist()
+
+
+def test_a_count_in_two_tables_is_hidden_in_both() -> None:
+    # people met at both visits: the change table's n and the reliable-change table's n
+    change = pd.DataFrame({"site": ["A", "B"], "n": [40, "[c]"], "mean": [1.0, 2.0]})
+    counts = pd.DataFrame(
+        {"site": ["A", "B", "Total"], "n": ["[c]", 12, 52], "pct": [10.0, 50.0, 30.0]}
+    )
+    a, b = tbl.show_once(
+        [(change, change["site"], []), (counts, counts["site"], ["pct"])], column="n"
+    )
+    assert a["n"].tolist() == ["[c]", "[c]"]
+    assert a["mean"].tolist() == [1.0, 2.0]
+    assert b["n"].tolist() == ["[c]", "[c]", 52]
+    assert b["pct"].tolist() == ["[c]", "[c]", 30.0]
