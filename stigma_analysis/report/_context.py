@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from stigma_analysis.report._show import Table
     from stigma_analysis.study import BoundInstrument, Study
 
-__all__ = ["ReportContext", "context"]
+__all__ = ["ReportContext", "SmallGroups", "context", "small_groups"]
 
 
 @dataclass(kw_only=True)
@@ -52,6 +52,9 @@ class ReportContext:
         Arm value -> its label (the part before `` / `` of a bilingual label).
     provisional : list of BoundInstrument
         Instruments whose definition is provisional.
+    small_groups : SmallGroups
+        The groups pooled or withheld because they are small (:func:`small_groups`); the
+        ``study`` and ``scores`` are already without the withheld respondents.
     scoring_notes : list of str
         Other warnings raised while scoring (distinct, in order).
     """
@@ -69,6 +72,12 @@ class ReportContext:
     provisional: list[BoundInstrument] = field(default_factory=list)
     provisional_warned: bool = False
     scoring_notes: list[str] = field(default_factory=list)
+    small_groups: SmallGroups | None = None
+
+    @property
+    def withheld_note(self) -> str:
+        """One sentence saying which kind of groups were left out of the report (or ``""``)."""
+        return self.small_groups.note if self.small_groups is not None else ""
 
     # -------------------------------------------------------------- the study's shape
     @property
@@ -224,6 +233,9 @@ def context(
 
     if not isinstance(study, Study):
         study = load_study(Path(_as_path(study)))
+    ref = study.reference_arm  # before withholding: the comparison arm may be withheld
+    small = small_groups(study)
+    study = small.study
     params = dict(params or {})
     seed_param = params.get("seed")
     seed = int(study.spec.seed) if seed_param in (None, "", "null") else int(seed_param)
@@ -241,7 +253,6 @@ def context(
         )
     )
     arm, site = study.arm, study.site
-    ref = study.reference_arm
     programme: list[Any] = []
     arm_label: dict[Any, str] = {}
     if arm is not None:
@@ -255,6 +266,8 @@ def context(
             for c in codes
         }
         programme = [c for c in codes if c != ref]
+        if ref is not None and not any(_same(c, ref) for c in codes):
+            programme = []  # the comparison arm was withheld (too small): nothing to compare
     return ReportContext(
         study=study,
         params=params,
@@ -269,7 +282,12 @@ def context(
         provisional=[b for b in study.instruments if b.instrument.status == "provisional"],
         provisional_warned=provisional_warned,
         scoring_notes=notes,
+        small_groups=small,
     )
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bool(a == b) or (_num(a) and _num(b) and float(a) == float(b))
 
 
 def _num(v: Any) -> bool:
@@ -278,3 +296,145 @@ def _num(v: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+# ----------------------------------------------------------------------------- small groups
+POOLED_LABEL = "other sites (small)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmallGroups:
+    """A study as its reports break it down: small groups pooled, too-small ones withheld.
+
+    Attributes
+    ----------
+    study : Study
+        The study without the withheld respondents, small levels recoded to one pooled level.
+    pooled : dict
+        Grouping column -> the levels recoded to the pooled level (its label ``POOLED_LABEL``).
+    withheld : dict
+        Grouping column -> the levels whose respondents are left out of the whole report.
+    n_withheld : int
+        Respondents left out (never published).
+    """
+
+    study: Study
+    pooled: dict[str, list[Any]]
+    withheld: dict[str, list[Any]]
+    n_withheld: int
+
+    @property
+    def note(self) -> str:
+        """One sentence for the reader; it names no group and gives no count."""
+        if not self.withheld:
+            return ""
+        kinds = []
+        for column, levels in self.withheld.items():
+            what = f"{column} group"
+            kinds.append(f"{len(levels)} {what}{'s' if len(levels) > 1 else ''}")
+        min_cell = self.study.spec.privacy.min_cell
+        return (
+            f"To protect their participants, {' and '.join(kinds)} with fewer than {min_cell} "
+            "people at some visit (after pooling small groups) "
+            f"{'are' if len(kinds) > 1 or any(len(v) > 1 for v in self.withheld.values()) else 'is'}"
+            " left out of every table and figure of this report, totals included."
+        )
+
+
+def _small(data: pd.DataFrame, column: str, *, id_col: str, wave: str, min_cell: int) -> list[Any]:
+    """Levels of ``column`` with 1 .. min_cell - 1 distinct respondents at some wave."""
+    present = data.dropna(subset=[column])
+    if present.empty:
+        return []
+    n = present.groupby([column, wave])[id_col].nunique()
+    small = n[(n >= 1) & (n < min_cell)].index.get_level_values(0)
+    return sorted(pd.unique(small), key=lambda v: (isinstance(v, str), v))
+
+
+def small_groups(study: Study) -> SmallGroups:
+    """Pool and withhold the small levels of the study's grouping columns (issue 11).
+
+    A level of a grouping column with fewer than ``privacy.min_cell`` distinct respondents at
+    any wave appears, with every other such level of its column, as one pooled level
+    (``"other sites (small)"``) in every breakdown. When the pooled level is itself below
+    ``min_cell`` at some wave (or only one level is small), its respondents are left out of
+    the whole report: a withheld group cannot be recovered by subtracting the shown groups
+    from a total, because no total counts them. Small arm levels are never pooled (that would
+    mix a programme into a comparison); they are withheld. Repeats until no level is small
+    (withholding people can make another level small).
+
+    Parameters
+    ----------
+    study : Study
+
+    Returns
+    -------
+    SmallGroups
+    """
+    import dataclasses
+
+    min_cell = int(study.spec.privacy.min_cell)
+    id_col, wave, arm = study.id, study.wave, study.arm
+    data = study.data
+    codebooks = study.codebooks
+    pooled: dict[str, list[Any]] = {}
+    withheld: dict[str, list[Any]] = {}
+    for _ in range(10):
+        out: set[Any] = set()
+        changed = False
+        for column in study.groups:
+            if column not in data.columns:
+                continue
+            small = _small(data, column, id_col=id_col, wave=wave, min_cell=min_cell)
+            if not small:
+                continue
+            changed = True
+            rows = data[column].isin(small)
+            if column != arm and len(small) > 1:
+                merged = data.loc[rows, [id_col, wave]].groupby(wave)[id_col].nunique()
+                if ((merged == 0) | (merged >= min_cell)).all():
+                    code = _new_code(data[column])
+                    data = data.assign(**{column: data[column].mask(rows, code)})
+                    pooled.setdefault(column, []).extend(small)
+                    codebooks = _with_label(codebooks, column, code, POOLED_LABEL)
+                    continue
+            withheld.setdefault(column, []).extend(small)
+            out |= set(data.loc[rows, id_col])
+        if not changed:
+            break
+        if out:
+            data = data[~data[id_col].isin(out)]
+    kept = len(data) == len(study.data)
+    if not pooled and kept:
+        return SmallGroups(study=study, pooled={}, withheld={}, n_withheld=0)
+    n_out = int(study.data[id_col].nunique() - data[id_col].nunique())
+    missing = study.missing
+    if not kept and not missing.empty:
+        # a missing cell is kept with its row (file and 1-based row in it)
+        kept_rows = pd.MultiIndex.from_arrays([data["_file"].astype(str), data["_row"].astype(int)])
+        where = pd.MultiIndex.from_arrays([missing["file"].astype(str), missing["row"].astype(int)])
+        missing = missing[where.isin(kept_rows)].reset_index(drop=True)
+    smaller = dataclasses.replace(
+        study, data=data.reset_index(drop=True), missing=missing, codebooks=codebooks, cache={}
+    )
+    return SmallGroups(study=smaller, pooled=pooled, withheld=withheld, n_withheld=n_out)
+
+
+def _new_code(values: pd.Series) -> Any:
+    codes = list(pd.unique(values.dropna()))
+    if codes and all(_num(v) for v in codes):
+        return float(max(float(v) for v in codes)) + 1.0
+    return POOLED_LABEL
+
+
+def _with_label(codebooks: dict[int, Any], column: str, code: Any, label: str) -> dict[int, Any]:
+    import dataclasses
+
+    out = {}
+    for w, cb in codebooks.items():
+        var = cb.variables.get(column)
+        if var is not None and var.value_labels:
+            var = dataclasses.replace(var, value_labels={**var.value_labels, code: label})
+            cb = dataclasses.replace(cb, variables={**cb.variables, column: var})
+        out[w] = cb
+    return out

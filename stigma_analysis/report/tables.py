@@ -75,6 +75,7 @@ __all__ = [
     "fit_study_models",
     "format_p",
     "group_means",
+    "hide_repeated",
     "higher_is_better",
     "instrument_table",
     "invariance_table",
@@ -93,6 +94,7 @@ __all__ = [
     "score_bins",
     "score_column",
     "short_name",
+    "show_once",
     "with_ci",
     "without_counts",
 ]
@@ -331,6 +333,88 @@ def disclose_blocks(
     """
     parts = [policy.disclose(part, **options) for _, part in table.groupby(block, sort=False)]
     return pd.concat(parts) if parts else table
+
+
+def hide_repeated(
+    safe: pd.DataFrame,
+    *,
+    column: str,
+    by: Sequence[str],
+    derived: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Show a count repeated on several rows once: hidden on one row, hidden on all of them.
+
+    A disclosed table that repeats one count on several rows (the people scored at a wave, on
+    the row of every cut-off band) may hide it as a complementary cell on one row and show it
+    on another, which gives the hidden cell away. Within each group of ``by``, a hidden
+    ``column`` (``<5`` or ``[c]``) hides it on every row of the group (``<5`` wins); the
+    ``derived`` columns (shares of that count) are hidden with it. Hiding more never helps an
+    attacker: every hidden cell keeps its range.
+
+    Parameters
+    ----------
+    safe : pandas.DataFrame
+        A disclosed table (hidden cells as text markers).
+    column : str
+        The repeated count.
+    by : sequence of str
+        The columns that identify one count (its rows repeat it).
+    derived : sequence of str
+        Columns computed from ``column`` (hidden where it is).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    if by:
+        key = safe[list(by)].astype(str).agg("\x1f".join, axis=1)
+    else:
+        key = pd.Series("", index=safe.index)
+    (out,) = show_once([(safe, key, derived)], column=column)
+    return out
+
+
+def show_once(
+    tables: Sequence[tuple[pd.DataFrame, pd.Series, Sequence[str]]], *, column: str
+) -> list[pd.DataFrame]:
+    """One count in several disclosed tables (or rows), hidden everywhere it is hidden once.
+
+    Parameters
+    ----------
+    tables : sequence of (table, key, derived)
+        Each disclosed table, the key of each of its rows (text: rows of equal key, in any of
+        the tables, show the same count) and the columns computed from ``column`` (hidden
+        where it is).
+    column : str
+        The count column, named alike in every table.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        The tables, ``column`` hidden on every row whose key is hidden somewhere (``<5`` wins
+        over ``[c]``). Hiding more never helps an attacker: every hidden cell keeps its range.
+    """
+    marker: dict[str, str] = {}
+    for table, key, _ in tables:
+        for k, v in zip(key.astype(str), table[column], strict=True):
+            if isinstance(v, str) and not marker.get(k, "").startswith("<"):
+                marker[k] = v
+    out = []
+    for table, key, derived in tables:
+        t = table.copy()
+        values = t[column].astype(object)
+        keys = key.astype(str).to_numpy()
+        for i, k in enumerate(keys):
+            if k in marker:
+                values.iloc[i] = marker[k]
+        t[column] = values
+        now = values.map(lambda v: isinstance(v, str))
+        for c in derived:
+            col = t[c].astype(object)
+            col[now & ~col.map(lambda v: isinstance(v, str))] = "[c]"
+            t[c] = col
+        out.append(t)
+    return out
 
 
 def change_counts(classified: pd.DataFrame, *, site: str | None, arm: str | None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from stigma_analysis.report import tables as T  # noqa: N812
+from stigma_analysis.report._context import small_groups
 from stigma_analysis.study import Study
 from tests.privacy.attacker import Attacker, read_grid
 
@@ -38,7 +39,7 @@ def attack_report(
     *,
     joint: bool = True,
     instruments: Sequence[str] | None = None,
-    linked_totals: bool = False,
+    linked_totals: bool = True,
 ) -> list[Attacker]:
     """Every count table of both reports, published through the study's policy.
 
@@ -46,11 +47,14 @@ def attack_report(
     who knows that table only (what :func:`~stigma_analysis.privacy.suppress` protects).
     ``instruments``: the instrument uses whose tables to include (default all).
     ``linked_totals``: disclose breakdowns whose group totals other tables publish with
-    ``totals_within`` (n per arm within each wave), as the reports should.
+    ``totals_within`` (n per arm within each wave), as the reports do.
+    The study is first reduced as the reports reduce it (:func:`small_groups`).
     """
     from stigma_analysis.evaluation import pre_post, reliable_change
     from stigma_analysis.scoring import score
 
+    # the reports break the study down without its small groups (pooled or withheld)
+    study = small_groups(study).study
     policy = study.disclosure_policy()
     attackers = [Attacker(min_cell=policy.min_cell)]
 
@@ -185,7 +189,7 @@ def attack_report(
             block=arm or "arm",
             count_columns=COUNTS,
             stat_columns=[],
-            derived={f"pct_{c}": c for c in COUNTS[1:]},
+            derived={f"pct_{c}": [c, "n"] for c in COUNTS[1:]},
         )
         order = [*COUNTS[1:], "n"]  # n is the row total of the three categories
         attacker = table()
@@ -210,9 +214,26 @@ def attack_report(
                 if met is not None:
                     attacker.at_most({n_both: 1.0, met: -1.0})
 
-        # Share at or above each cut-off, by wave (and arm).
+        # Average at the first and the last visit of the people scored at both (programme
+        # evaluation figure): n per arm, the same people at both visits, whom the reliable-change
+        # table counts too.
+        both = _seen_at_both(scores, study, first, last)
+        paired = both.dropna(subset=[col])
+        paired = paired[paired.groupby(study.id)[col].transform("size") == 2]
+        gm = _labels(study, T.group_means(paired, score=col, by=[arm, wave] if arm else [wave]))
+        within = {"totals_within": [wave]} if linked_totals and arm else {}
+        safe = policy.disclose(gm, count_columns=["n"], totals="columns", **within)
+        attacker = table()
+        for r, shown in zip(gm.itertuples(index=False), safe["n"], strict=True):
+            a = str(getattr(r, arm)) if arm else "*"
+            attacker.read(("change", col, a, "*", "n"), shown, float(r.n))
+
+        # Share at or above each cut-off, by wave (and arm): everyone scored (research report);
+        # by arm, the people seen at both the first and the last visit (programme evaluation).
         for by_arm in ([], [arm] if arm else []):
-            cut = T.cutoff_table(study, by=by_arm, scores=scores)
+            people = both if by_arm else scores
+            tag = "both" if by_arm else "all"
+            cut = T.cutoff_table(study, by=by_arm, scores=people)
             cut = cut[(cut["instrument"] == T.short_name(b.instrument))]
             if cut.empty:
                 continue
@@ -223,9 +244,15 @@ def attack_report(
                 cut,
                 count_columns=["n", "k"],
                 stat_columns=["share", "ci_low", "ci_high"],
-                derived={"share": "k", "ci_low": "k", "ci_high": "k"},
+                derived={"share": ["k", "n"], "ci_low": ["k", "n"], "ci_high": ["k", "n"]},
                 totals="columns",
                 **within,
+            )
+            safe = T.hide_repeated(
+                safe,
+                column="n",
+                by=["instrument", "scale", wave, *by_arm],
+                derived=["share", "ci_low", "ci_high"],
             )
             attacker = table()
             n_ids, k_ids = [], []
@@ -233,14 +260,24 @@ def attack_report(
                 scale_col = f"{b.name}_{str(r.scale).replace(' ', '_')}"
                 a = str(getattr(r, arm)) if by_arm else "*"
                 w = int(getattr(r, wave))
-                n_id = attacker.read(("scored", scale_col, w, a), sn, float(r.n))
-                k_id = attacker.read(("above", scale_col, r.band, w, a), sk, float(r.k))
+                scored_key = (
+                    ("scored", scale_col, w, a) if tag == "all" else ("both", scale_col, w, a)
+                )
+                n_id = attacker.read(scored_key, sn, float(r.n))
+                k_id = attacker.read(("above", tag, scale_col, r.band, w, a), sk, float(r.k))
                 attacker.at_most({k_id: 1.0, n_id: -1.0})
                 n_ids.append(n_id)
                 k_ids.append(k_id)
             attacker.known_sum(n_ids)
             attacker.known_sum(k_ids)
     return [a for a in attackers if a.lower]
+
+
+def _seen_at_both(scores: pd.DataFrame, study: Study, first: Any, last: Any) -> pd.DataFrame:
+    """Score rows of the people seen at both visits (as :meth:`ReportContext.seen_at_both`)."""
+    s = scores
+    ids = set(s.loc[s[study.wave] == first, study.id]) & set(s.loc[s[study.wave] == last, study.id])
+    return s[s[study.id].isin(ids) & s[study.wave].isin([first, last])]
 
 
 def hidden_count(attacker: Attacker) -> int:

@@ -267,3 +267,41 @@ def test_invariance_needs_5_cases_per_parameter_in_each_group() -> None:
         for n in notes
     ), notes
     assert "MSPSS-12: fewer than two site groups large enough; not tested" in notes
+
+
+def test_a_repeated_count_is_hidden_on_every_row() -> None:
+    from stigma_analysis.privacy import suppress
+
+    # n is the people scored at a wave, repeated on the row of every cut-off band
+    raw = pd.DataFrame(
+        {
+            "band": ["a", "a", "b", "b"],
+            "wave": [1, 2, 1, 2],
+            "n": [40, 3, 40, 3],
+            "k": [6, 1, 12, 2],
+        }
+    ).assign(share=lambda d: d["k"] / d["n"])
+    safe = suppress(raw, min_cell=5, count_columns=["n", "k"], derived={"share": ["k", "n"]})
+    shown = safe.loc[safe["wave"] == 1, "n"].tolist()
+    assert "[c]" in shown
+    assert 40 in shown  # the leak: the hidden n is printed on the next row
+    once = tbl.hide_repeated(safe, column="n", by=["wave"], derived=["share"])
+    assert once.loc[once["wave"] == 1, "n"].tolist() == ["[c]", "[c]"]
+    assert once.loc[once["wave"] == 2, "n"].tolist() == ["<5", "<5"]
+    assert (once["share"] == "[c]").all()
+    assert once["k"].tolist() == safe["k"].tolist()
+
+
+def test_a_count_in_two_tables_is_hidden_in_both() -> None:
+    # people met at both visits: the change table's n and the reliable-change table's n
+    change = pd.DataFrame({"site": ["A", "B"], "n": [40, "[c]"], "mean": [1.0, 2.0]})
+    counts = pd.DataFrame(
+        {"site": ["A", "B", "Total"], "n": ["[c]", 12, 52], "pct": [10.0, 50.0, 30.0]}
+    )
+    a, b = tbl.show_once(
+        [(change, change["site"], []), (counts, counts["site"], ["pct"])], column="n"
+    )
+    assert a["n"].tolist() == ["[c]", "[c]"]
+    assert a["mean"].tolist() == [1.0, 2.0]
+    assert b["n"].tolist() == ["[c]", "[c]", 52]
+    assert b["pct"].tolist() == ["[c]", "[c]", 30.0]
