@@ -499,3 +499,27 @@ def test_planted_study_renders_without_them_once_dropped(planted: Path, tmp_path
             if "site" in frame.columns and "group" in frame.columns:
                 for _, block in frame.groupby("group", sort=False):
                     _check_totals_protect(block.reset_index(drop=True), ["group", "site"])
+
+
+def test_programme_report_gives_effect_size_intervals_change_by_site_and_a_power_note(
+    example_pages: dict[str, _Report], example_study: sa.Study
+) -> None:
+    page = example_pages["programme-evaluation"]
+    change = page.frame("tbl-change")
+    assert "effect size 95% CI" in change.columns
+    assert change["effect size 95% CI"].str.match(r"^\[-?\d+\.\d\d,\s-?\d+\.\d\d\]$").all()
+    assert "fig-change-sites" in page.all_text or "Each row is a site" in page.all_text
+    text = page.all_text
+    assert "Could we have seen an effect?" in text
+    # the power note's effect equals the evaluation API's minimum detectable effect
+    from stigma_analysis.evaluation import minimum_detectable_effect
+
+    first, last = example_study.waves[0], example_study.waves[-1]
+    scores = sa.score(example_study)
+    seen = scores.groupby("resp_id")["wave"].agg(set)
+    both_ids = seen[seen.map(lambda w: {first, last} <= w)].index
+    base = scores[scores["resp_id"].isin(both_ids)].drop_duplicates("resp_id")
+    n_arm = int(base["arm"].value_counts().min())
+    k = int(base.groupby("arm")["site"].nunique().min())
+    mde = minimum_detectable_effect(n_per_arm=n_arm, clusters_per_arm=k, icc=0.05)
+    assert f"about {mde.effect_size:.2f} standard deviations" in text
