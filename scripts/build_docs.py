@@ -37,18 +37,10 @@ MODULES = [
     "stigma_analysis.simulate",
     "stigma_analysis.errors",
 ]
-OPTIONAL = ["stigma_analysis.irt"]
 
 
 def modules() -> list[str]:
-    out = list(MODULES)
-    for name in OPTIONAL:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        out.insert(-3, name)
-    return out
+    return list(MODULES)
 
 
 def undocumented(names: list[str]) -> list[str]:
@@ -81,7 +73,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("-o", "--output", type=Path, default=ROOT / "_output" / "api")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    missing = undocumented(modules())
+    # pdoc reaches stigma_analysis.irt through the package itself; check its names all the same
+    missing = undocumented([*modules(), "stigma_analysis.irt"])
     if missing:
         print("public names without a docstring:\n  " + "\n  ".join(missing), file=sys.stderr)
         return 1

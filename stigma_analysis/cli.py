@@ -266,6 +266,9 @@ def _say_guessed(codebooks: Iterable[Any]) -> None:
     for cb in codebooks:
         if cb.encoding_guessed:
             print(f"read {cb.source} as {cb.encoding} (guessed)", file=sys.stderr)
+        for note in cb.notes:
+            if note.startswith("read with ") and "separator (detected" in note:
+                print(f"{cb.source}: {note}", file=sys.stderr)
 
 
 def _err(msg: str) -> None:

@@ -50,12 +50,31 @@ def _check_csv_shape(path: Path) -> bytes:
     return raw
 
 
-def _check_header(path: Path, text: str) -> None:
+def detect_separator(text: str) -> str:
+    """The separator of a delimited text table: ``,``, ``;`` or tab, the one that splits the
+    header line into the most fields outside quotes (``,`` when none splits it).
+
+    A semicolon-separated export (Excel in many European and Asian locales, KoboToolbox's
+    default) read as commas would be one column with every answer in it.
+    """
+    first = text[: MAX_CSV_LINE_BYTES + 1].split("\n", 1)[0]
+    best, best_n = ",", 1
+    for sep in (",", ";", "\t"):
+        try:
+            n = len(next(csv.reader(io.StringIO(first), delimiter=sep)))
+        except (csv.Error, StopIteration):
+            continue
+        if n > best_n:
+            best, best_n = sep, n
+    return best
+
+
+def _check_header(path: Path, text: str, sep: str = ",") -> None:
     """Refuse more than MAX_CSV_COLUMNS columns, and a column name given twice."""
     first = text[: MAX_CSV_LINE_BYTES + 1].split("\n", 1)[0]
-    if first.count(",") >= MAX_CSV_COLUMNS:  # cheap bound first: quoted commas count too
+    if first.count(sep) >= MAX_CSV_COLUMNS:  # cheap bound first: quoted separators count too
         try:
-            names = next(csv.reader(io.StringIO(text)))
+            names = next(csv.reader(io.StringIO(text), delimiter=sep))
         except (csv.Error, StopIteration):
             return  # pandas reports a malformed header in its own words
         if len(names) > MAX_CSV_COLUMNS:
@@ -66,7 +85,7 @@ def _check_header(path: Path, text: str) -> None:
                 "accepted (is the separator right, or is this not a survey table?)",
             )
     try:
-        names = next(csv.reader(io.StringIO(text)))
+        names = next(csv.reader(io.StringIO(text), delimiter=sep))
     except (csv.Error, StopIteration):
         return
     seen: dict[str, int] = {}
@@ -154,7 +173,11 @@ def read_csv_raw(
             path, "csv", f"this is {kind} file, not CSV text; give it the right extension"
         )
     text, used, notes = decode_text(path, raw, encoding)
-    _check_header(path, text)
+    sep = detect_separator(text)
+    if sep != ",":
+        shown = "tab" if sep == "\t" else repr(sep)
+        notes = [*notes, f"read with {shown} as the separator (detected from the header line)"]
+    _check_header(path, text, sep)
     dtypes = {name: "str" for name, f in spec.items() if f.get("type") == "string"}
     options: dict[str, Any] = {}
     if int(pd.__version__.split(".")[0]) < 3:
@@ -163,6 +186,7 @@ def read_csv_raw(
     try:
         data = pd.read_csv(
             io.StringIO(text),
+            sep=sep,
             dtype=dtypes or None,
             keep_default_na=False,
             na_values=[""],
