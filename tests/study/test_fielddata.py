@@ -311,3 +311,25 @@ def test_cleaning_rules_reach_the_reproducibility_stamp_without_ids(tmp_path: Pa
     assert "Cleaning rules of the study file" in page
     assert "P001" not in page  # neither in the rules nor in the printed study file
     assert "[id]" in (s.study_spec or "")
+
+
+@pytest.mark.slow
+def test_kobo_study_renders_both_reports_with_no_manual_step(kobo: Path, tmp_path: Path) -> None:
+    """An NGO's Kobo export with its XLSForm goes straight to both reports."""
+    import subprocess
+    import sys
+
+    study = _study(kobo, "study_report.yaml")
+    exe = Path(sys.executable).parent / "stigma-analysis"
+    out = subprocess.run(
+        [str(exe), "report", str(study), "-o", str(tmp_path / "out"), "--engine", "builtin"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    page = (tmp_path / "out" / "programme-evaluation.html").read_text(encoding="utf-8")
+    assert "Multidimensional Scale of Perceived Social Support" in page
+    assert (tmp_path / "out" / "reintegration.html").exists()
