@@ -265,7 +265,8 @@ class Engine:
             im = self.layout.item_map[g]
             for b, (_, _, idx) in enumerate(self.blocks):
                 gb, ib = self._block_grad(b, r, parts[b], n_q)
-                assert ib is not None
+                if ib is None:  # an internal invariant, not a user error: fail loudly under -O too
+                    raise RuntimeError("IRT engine: the information block was not computed")
                 where = im[idx]
                 ok = where >= 0
                 np.add.at(grad, where[ok], gb[ok])

@@ -94,7 +94,7 @@ def fit_dwls(
         V = bread @ (WD.T @ G @ WD) @ bread / (N - 1)
         se = np.sqrt(np.clip(np.diag(V), 0, None))
     except np.linalg.LinAlgError:
-        pass
+        pass  # singular sandwich: the SEs stay NaN, which the parameter table shows as such
     return eng, theta, converged, int(res.nfev), message, fit, se, pc
 
 

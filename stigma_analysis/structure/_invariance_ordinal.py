@@ -405,7 +405,7 @@ def fit_ordinal(
             o += k
         se = np.sqrt(np.clip(np.diag(bread @ meat @ bread) / (N - G), 0, None))
     except np.linalg.LinAlgError:
-        pass
+        pass  # singular sandwich: the SEs stay NaN, which the parameter table shows as such
     return OrdinalFit(mod, theta, converged, fit, delta, w, gamma, fg, se, imp, svec)
 
 
