@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stigma_analysis._checks import check_choice, check_ci_level, z_value
 from stigma_analysis.errors import DataValidationError
 
 
@@ -32,21 +33,10 @@ def _require(data: Any, columns: Sequence[str], what: str = "data") -> None:
         )
 
 
-def _check_level(value: float, name: str) -> float:
-    if not isinstance(value, int | float) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
-    return float(value)
-
-
-def _check_choice(value: str, name: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-
-
-def _z(level: float) -> float:
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(0.5 + level / 2)
+# the shared checks, under the names this family's modules use
+_check_level = check_ci_level
+_check_choice = check_choice
+_z = z_value
 
 
 def _check_unique(data: pd.DataFrame, id: str, wave: str) -> None:

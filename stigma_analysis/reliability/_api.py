@@ -1,17 +1,5 @@
-"""Reliability: Cronbach's alpha, Guttman's lambda-6, McDonald's omega, SEM and reliable change.
-
-:func:`alpha` reproduces ``psych::alpha`` (pairwise-complete covariances by default) with
-Feldt, Duhachek, bootstrap-percentile and BCa intervals; :func:`omega` fits a one-factor
-model (ML or minres) for McDonald's omega total and, given subscales, an ML bifactor model
-for omega hierarchical; :func:`reliability_table` and :func:`item_statistics` run them over every
-scale of an :class:`~stigma_analysis.Instrument`.
-The measurement-error helpers (:func:`standard_error_of_measurement`,
-:func:`reliable_change_index`, :func:`reliable_change_threshold`) are closed forms used by
-the evaluation work.
-
-The arithmetic lives in ``_core`` (covariance matrices, bootstrap) and
-``_omega`` (factor models); this module handles data frames and arguments.
-"""
+"""Reliability from data frames and instruments: the functions the package exports (see the
+package docstring); the arithmetic is in ``_core`` and ``_omega``."""
 
 from __future__ import annotations
 
