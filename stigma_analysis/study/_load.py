@@ -106,7 +106,7 @@ class _Reading:
 
 def _check_design_spec(spec: StudySpec, path: Path) -> None:
     """Design columns and groups that cannot be right whatever the data hold."""
-    for part in ("arm", "site", "cluster", "weights"):
+    for part in ("arm", "site", "cluster", "weights", "language"):
         if getattr(spec.design, part) in (spec.id, spec.wave):
             raise SpecError(
                 path, f"design.{part}", f"{getattr(spec.design, part)!r} is the id or wave column"
@@ -378,7 +378,7 @@ def _finish(data: pd.DataFrame, spec: StudySpec, path: Path, folder: Path) -> pd
         key = load_key(key_file=(folder / spec.privacy.key_file) if spec.privacy.key_file else None)
         data = pseudonymize(data, col, key)
 
-    for part in ("arm", "site", "cluster", "weights"):
+    for part in ("arm", "site", "cluster", "weights", "language"):
         col = getattr(spec.design, part)
         if col is not None and col not in data.columns:
             raise SpecError(

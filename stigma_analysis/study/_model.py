@@ -173,6 +173,11 @@ class DesignSpec(_Strict):
     """The column of the clusters of a cluster design (used as the site when ``site`` is absent)."""
     weights: str | None = None
     """A survey-weight column (the same as the top-level ``weights``)."""
+    language: str | None = None
+    """The column saying in which language version each respondent answered (e.g. Khmer, Thai).
+
+    Unlike the other design columns it does not join ``groups``: tables are not broken down by
+    it; the research report tests measurement equivalence across its versions."""
 
     @model_validator(mode="after")
     def _arm_and_reference(self) -> DesignSpec:
@@ -360,6 +365,11 @@ class Study:
     def site(self) -> str | None:
         """The site column of the design (``design.site``, else ``design.cluster``), or None."""
         return self.spec.design.site or self.spec.design.cluster
+
+    @property
+    def language(self) -> str | None:
+        """The language-version column of the design (``design.language``), or None."""
+        return self.spec.design.language
 
     @property
     def reference_arm(self) -> Any:

@@ -104,6 +104,8 @@ def test_reference_arm_by_value_label(tmp_path: Path) -> None:
             "'maybe' is not a value of the arm column 'programme' (values: no, yes)",
         ),
         ({"site": "district"}, "design.site", "'district' is not a column"),
+        ({"language": "lang"}, "design.language", "'lang' is not a column"),
+        ({"language": "rid"}, "design.language", "'rid' is the id or wave column"),
         ({"arm": "programme"}, "design", "reference_arm: name the comparison arm"),
         ({"reference_arm": "no"}, "design", "reference_arm is given without arm"),
         ({"arm": "rid", "reference_arm": "R1"}, "design.arm", "'rid' is the id or wave column"),
