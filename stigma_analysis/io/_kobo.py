@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -248,6 +248,43 @@ def _label(labels: dict[str, str], lang: str, fallback: str) -> str:
     return next(iter(labels.values()), fallback)
 
 
+@dataclass
+class _Sheet:
+    """One table of an export being converted: what every step of :func:`_convert` shares."""
+
+    path: Path
+    fname: str
+    questions: list[Question]
+    frm: Form
+    lang: str
+    fmt: str
+    problems: list[dict[str, Any]]
+    by_name: dict[str, Question] = field(init=False)
+    multi: dict[str, Question] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_name = {q.name: q for q in self.questions}
+        self.multi = {q.name: q for q in self.questions if q.type == "select_multiple"}
+
+    def add(self, row: Any, column: str | None, value: Any, reason: str, kind: str) -> None:
+        """Record a problem of this table."""
+        self.problems.append(
+            dict(zip(PROBLEM_KEYS, (self.fname, row, column, value, reason, kind), strict=True))
+        )
+
+    def choices(self, q: Question) -> list[Any]:
+        return self.frm.choices.get(q.list_name or "", [])
+
+
+@dataclass
+class _Columns:
+    """The export's headers read against the form (step 1)."""
+
+    data: pd.DataFrame
+    options: dict[str, dict[str, str]]  # select_multiple question -> {choice name: header}
+    personal: list[str]
+
+
 def _convert(
     p: Path,
     fname: str,
@@ -262,230 +299,23 @@ def _convert(
     problems: list[dict[str, Any]],
     parent: pd.DataFrame | None,
 ) -> tuple[Survey, pd.DataFrame, list[str]]:
-    by_name = {q.name: q for q in questions}
-    by_path = {q.path: q for q in questions}
-    multi = {q.name: q for q in questions if q.type == "select_multiple"}
-    n = len(raw)
-
-    def add(row: Any, column: str | None, value: Any, reason: str, kind: str) -> None:
-        problems.append(
-            dict(zip(PROBLEM_KEYS, (fname, row, column, value, reason, kind), strict=True))
-        )
-
-    # 1. columns: group paths dropped, select_multiple options and location parts recognised
-    rename: dict[str, str] = {}
-    options: dict[str, dict[str, str]] = {}  # question -> {choice name: header}
-    personal: list[str] = []
-    for h in raw.columns:
-        head, _, tail = h.rpartition("/")
-        q_head = head.rpartition("/")[2] if head else ""
-        geo = re.fullmatch(r"_?(.+)_(latitude|longitude|altitude|precision)", h)
-        if h in by_path or h in by_name:
-            rename[h] = (by_path.get(h) or by_name[h]).name
-        elif q_head in multi and tail in {
-            c.name for c in frm.choices.get(multi[q_head].list_name or "", [])
-        }:
-            options.setdefault(q_head, {})[tail] = h
-        elif head and tail in by_name:
-            rename[h] = tail
-        elif geo and geo.group(1) in by_name and by_name[geo.group(1)].personal:
-            rename[h] = f"{geo.group(1)}_{geo.group(2)}"
-            personal.append(rename[h])
-        elif h == "_submitted_by" or (h in METADATA_TYPES and h not in by_name):
-            personal.append(h)
-    data = raw.rename(columns=rename)
-    if data.columns.has_duplicates:
-        dup = data.columns[data.columns.duplicated()][0]
-        raise SurveyReadError(p, fmt, f"two columns hold the field {dup!r} (group paths differ)")
-    if "_index" not in data.columns:
-        data.insert(0, "_index", [str(i) for i in range(1, n + 1)])
-
-    # 2. the answers as the form stores them (choice names), for skip logic and codes
-    names: dict[str, pd.Series] = {}
-    for q in questions:
-        if q.type == "select_one" and q.name in data.columns:
-            lookup: dict[str, str] = {}
-            for c in frm.choices.get(q.list_name or "", []):
-                lookup.setdefault(normalise(c.name), c.name)
-                for lab in c.labels.values():
-                    lookup.setdefault(normalise(lab), c.name)
-            col = data[q.name]
-            distinct = {
-                v: lookup.get(normalise(v)) for v in pd.unique(col.dropna().to_numpy(dtype=object))
-            }
-            mapped = col.map(distinct)
-            bad = col.notna().to_numpy() & mapped.isna().to_numpy()
-            for i in np.flatnonzero(bad):
-                shown = ", ".join(c.name for c in frm.choices.get(q.list_name or "", [])[:8])
-                add(
-                    i + 1,
-                    q.name,
-                    col.iloc[i],
-                    f"not a choice of {q.name} (choices: {shown})",
-                    "value",
-                )
-            names[q.name] = mapped.astype(object).where(mapped.notna(), None)
-        elif q.type == "select_multiple":
-            if q.name in data.columns:
-                names[q.name] = data[q.name]
-            elif q.name in options:
-                chosen = pd.DataFrame(
-                    {
-                        c: data[h].map(
-                            lambda v: (
-                                normalise(v) in {"1", "true", "yes"} if v is not None else None
-                            )
-                        )
-                        for c, h in options[q.name].items()
-                    }
-                )
-                answered = (
-                    pd.concat([data[h] for h in options[q.name].values()], axis=1)
-                    .notna()
-                    .any(axis=1)
-                )
-                text = chosen.apply(lambda r: " ".join(c for c, v in r.items() if v), axis=1)
-                names[q.name] = text.where(answered, None)
-        elif q.name in data.columns:
-            names[q.name] = data[q.name]
-    name_table = pd.DataFrame(names, index=data.index)
-    name_table["_index"] = data["_index"].to_numpy()
-    if parent is not None and "_parent_index" in data.columns:
+    """One table of an export as a :class:`Survey`, its answers as choice names (for the
+    skip logic of its repeat groups) and its personal columns."""
+    sheet = _Sheet(p, fname, questions, frm, lang, fmt, problems)
+    cols = _recognise_columns(sheet, raw)
+    names = _choice_names(sheet, cols)
+    name_table = pd.DataFrame(names, index=cols.data.index)
+    name_table["_index"] = cols.data["_index"].to_numpy()
+    if parent is not None and "_parent_index" in cols.data.columns:
         extra = parent.drop(columns=[c for c in parent.columns if c in name_table.columns])
-        joined = extra.reindex(data["_parent_index"].to_numpy())
+        joined = extra.reindex(cols.data["_parent_index"].to_numpy())
         for jc in joined.columns:
             name_table[jc] = joined[jc].to_numpy()
-
-    # 3. typed columns and their codebook entries
-    out: dict[str, Any] = {}
-    variables: dict[str, Variable] = {}
-    columns_of: dict[str, list[str]] = {}
-    for h in data.columns:
-        fq = by_name.get(h)
-        if fq is None:
-            if any(h == hh for hh_map in options.values() for hh in hh_map.values()):
-                continue
-            if h in {"_index", "_parent_index", "_id"}:
-                out[h] = pd.to_numeric(data[h], errors="coerce").astype(float)
-                variables[h] = Variable(name=h, type="numeric", measure="nominal")
-            elif h.endswith(_GEO_PARTS) and h in personal:
-                out[h] = pd.to_numeric(data[h], errors="coerce").astype(float)
-                variables[h] = Variable(name=h, type="numeric", measure="scale")
-            else:
-                out[h] = data[h]
-                variables[h] = Variable(name=h, type="string")
-            continue
-        label = _label(fq.labels, lang, fq.name)
-        if fq.personal:
-            personal.append(fq.name)
-        if fq.type == "select_one":
-            codes = frm.codes(fq.list_name or "")
-            out[h] = names[h].map(codes).astype(float)
-            numeric_names = all(re.fullmatch(r"-?\d+(\.\d+)?", c) for c in codes)
-            variables[h] = Variable(
-                name=h,
-                label=label,
-                value_labels={
-                    codes[c.name]: _label(c.labels, lang, c.name)
-                    for c in frm.choices.get(fq.list_name or "", [])
-                },
-                measure="ordinal" if numeric_names else "nominal",
-                format="F8.0" if all(float(v).is_integer() for v in codes.values()) else "F8.2",
-            )
-            columns_of[h] = [h]
-        elif fq.type == "select_multiple":
-            continue  # written below from the choice names
-        elif fq.type in _NUMERIC_TYPES:
-            num = pd.to_numeric(data[h], errors="coerce")
-            bad = data[h].notna().to_numpy() & num.isna().to_numpy()
-            for i in np.flatnonzero(bad):
-                add(i + 1, h, data[h].iloc[i], f"not a number ({fq.name} is {fq.type})", "value")
-            out[h] = num.astype(float)
-            variables[h] = Variable(
-                name=h,
-                label=label,
-                measure="scale",
-                format="F8.2" if fq.type == "decimal" else "F8.0",
-            )
-            columns_of[h] = [h]
-        elif fq.type in _DATE_TYPES:
-            text = data[h].astype("string").str.slice(0, 10 if fq.type in {"today", "date"} else 19)
-            out[h] = pd.to_datetime(text, format="ISO8601", errors="coerce").astype(
-                "datetime64[us]"
-            )
-            fmt_ = "SDATE10" if fq.type in {"today", "date"} else "DATETIME20"
-            variables[h] = Variable(name=h, label=label, measure="scale", format=fmt_)
-            columns_of[h] = [h]
-        else:
-            out[h] = data[h]
-            variables[h] = Variable(name=h, label=label, type="string", measure="nominal")
-            columns_of[h] = [h]
-    for q in questions:
-        if q.type != "select_multiple" or q.name not in name_table.columns:
-            continue
-        picked_text = name_table[q.name]
-        answered_mask = picked_text.notna().to_numpy()
-        picked = picked_text.fillna("").astype(str).str.split()
-        label = _label(q.labels, lang, q.name)
-        option_cols: list[str] = []
-        for c in frm.choices.get(q.list_name or "", []):
-            opt_col = f"{q.name}_{c.name}"
-            if opt_col in out or (
-                opt_col in data.columns and opt_col not in options.get(q.name, {}).values()
-            ):
-                raise SurveyReadError(
-                    p,
-                    fmt,
-                    f"the option column {opt_col!r} of {q.name} clashes with a field of that name",
-                )
-            hit = picked.map(lambda words, name=c.name: name in words).to_numpy(dtype=bool)
-            out[opt_col] = np.where(answered_mask, hit.astype(float), np.nan)
-            variables[opt_col] = Variable(
-                name=opt_col,
-                label=f"{label} :: {_label(c.labels, lang, c.name)}",
-                value_labels={0.0: "not selected", 1.0: "selected"},
-                measure="nominal",
-                format="F1.0",
-            )
-            option_cols.append(opt_col)
-        columns_of[q.name] = option_cols
-        if q.personal:
-            personal.append(q.name)
-    frame = pd.DataFrame(out, index=data.index).reset_index(drop=True)
-
-    # 4. skip logic: irrelevant and empty -> "not applicable (skipped)"; irrelevant and answered -> problem
-    skipped: dict[str, np.ndarray] = {}
-    for q in questions:
-        if not q.relevant or q.name not in columns_of:
-            continue
-        relevant = np.ones(n, dtype=bool)
-        for expr in q.relevant:
-            try:
-                relevant &= evaluate_relevant(expr, name_table)
-            except RelevantError as exc:
-                raise SpecError(
-                    frm.path,
-                    f"survey.{q.name}.relevant",
-                    f"cannot check the skip logic {expr!r}: {exc}. Supported: ${{q}} = 'x', !=, <, >, "
-                    "<=, >=, and, or, not(...), selected(${q}, 'x'), parentheses",
-                ) from None
-        q_cols = columns_of[q.name]
-        present = frame[q_cols].notna().any(axis=1).to_numpy()
-        for i in np.flatnonzero(~relevant & present):
-            shown = names[q.name].iloc[i] if q.name in names else frame[q_cols[0]].iloc[i]
-            add(
-                i + 1,
-                q.name,
-                shown,
-                f"answered although the form's skip logic makes {q.name} not applicable "
-                f"(relevant: {' and '.join(q.relevant)})",
-                "skip",
-            )
-        rows = np.flatnonzero(~relevant & ~present)
-        if len(rows):
-            for qc in q_cols:
-                if frame[qc].dtype.kind not in "mM":
-                    skipped[qc] = rows
+    out, variables, columns_of = _typed_columns(sheet, cols, names)
+    _option_columns(sheet, cols, name_table, out, variables, columns_of)
+    frame = pd.DataFrame(out, index=cols.data.index).reset_index(drop=True)
+    skipped = _skip_logic(sheet, frame, names, name_table, columns_of)
+    personal = cols.personal
     if personal:
         notes = [*notes, PERSONAL_NOTE + ", ".join(dict.fromkeys(personal))]
     cb = Codebook(
@@ -504,6 +334,253 @@ def _convert(
         cb = replace(cb, variables={**cb.variables, skip_col: labelled})
         cb = cb.with_missing(skip_col, rows, [code] * len(rows))
     return Survey(data=frame, codebook=cb), name_table, personal
+
+
+def _recognise_columns(sheet: _Sheet, raw: pd.DataFrame) -> _Columns:
+    """Step 1: group paths dropped, select_multiple options and location parts recognised."""
+    by_name = sheet.by_name
+    by_path = {q.path: q for q in sheet.questions}
+    rename: dict[str, str] = {}
+    options: dict[str, dict[str, str]] = {}
+    personal: list[str] = []
+    for h in raw.columns:
+        head, _, tail = h.rpartition("/")
+        q_head = head.rpartition("/")[2] if head else ""
+        geo = re.fullmatch(r"_?(.+)_(latitude|longitude|altitude|precision)", h)
+        if h in by_path or h in by_name:
+            rename[h] = (by_path.get(h) or by_name[h]).name
+        elif q_head in sheet.multi and tail in {c.name for c in sheet.choices(sheet.multi[q_head])}:
+            options.setdefault(q_head, {})[tail] = h
+        elif head and tail in by_name:
+            rename[h] = tail
+        elif geo and geo.group(1) in by_name and by_name[geo.group(1)].personal:
+            rename[h] = f"{geo.group(1)}_{geo.group(2)}"
+            personal.append(rename[h])
+        elif h == "_submitted_by" or (h in METADATA_TYPES and h not in by_name):
+            personal.append(h)
+    data = raw.rename(columns=rename)
+    if data.columns.has_duplicates:
+        dup = data.columns[data.columns.duplicated()][0]
+        raise SurveyReadError(
+            sheet.path, sheet.fmt, f"two columns hold the field {dup!r} (group paths differ)"
+        )
+    if "_index" not in data.columns:
+        data.insert(0, "_index", [str(i) for i in range(1, len(raw) + 1)])
+    return _Columns(data=data, options=options, personal=personal)
+
+
+def _choice_names(sheet: _Sheet, cols: _Columns) -> dict[str, pd.Series]:
+    """Step 2: the answers as the form stores them (choice names), for skip logic and codes.
+
+    A ``select_one`` answer given as a choice name or a label in any language maps to the
+    choice name; one that matches nothing is a problem (kind ``value``)."""
+    data = cols.data
+    names: dict[str, pd.Series] = {}
+    for q in sheet.questions:
+        if q.type == "select_one" and q.name in data.columns:
+            lookup: dict[str, str] = {}
+            for c in sheet.choices(q):
+                lookup.setdefault(normalise(c.name), c.name)
+                for lab in c.labels.values():
+                    lookup.setdefault(normalise(lab), c.name)
+            col = data[q.name]
+            distinct = {
+                v: lookup.get(normalise(v)) for v in pd.unique(col.dropna().to_numpy(dtype=object))
+            }
+            mapped = col.map(distinct)
+            bad = col.notna().to_numpy() & mapped.isna().to_numpy()
+            for i in np.flatnonzero(bad):
+                shown = ", ".join(c.name for c in sheet.choices(q)[:8])
+                sheet.add(
+                    i + 1,
+                    q.name,
+                    col.iloc[i],
+                    f"not a choice of {q.name} (choices: {shown})",
+                    "value",
+                )
+            names[q.name] = mapped.astype(object).where(mapped.notna(), None)
+        elif q.type == "select_multiple":
+            if q.name in data.columns:
+                names[q.name] = data[q.name]
+            elif q.name in cols.options:
+                names[q.name] = _picked_from_options(data, cols.options[q.name])
+        elif q.name in data.columns:
+            names[q.name] = data[q.name]
+    return names
+
+
+def _picked_from_options(data: pd.DataFrame, option_headers: dict[str, str]) -> pd.Series:
+    """A select_multiple exported as one column per option, as the space-separated names picked
+    (None where no option column was answered)."""
+    chosen = pd.DataFrame(
+        {
+            c: data[h].map(
+                lambda v: normalise(v) in {"1", "true", "yes"} if v is not None else None
+            )
+            for c, h in option_headers.items()
+        }
+    )
+    answered = pd.concat([data[h] for h in option_headers.values()], axis=1).notna().any(axis=1)
+    text = chosen.apply(lambda r: " ".join(c for c, v in r.items() if v), axis=1)
+    return text.where(answered, None)
+
+
+def _typed_columns(
+    sheet: _Sheet, cols: _Columns, names: dict[str, pd.Series]
+) -> tuple[dict[str, Any], dict[str, Variable], dict[str, list[str]]]:
+    """Step 3: typed columns and their codebook entries (select_multiple comes after)."""
+    data, lang, frm = cols.data, sheet.lang, sheet.frm
+    option_headers = {hh for hh_map in cols.options.values() for hh in hh_map.values()}
+    out: dict[str, Any] = {}
+    variables: dict[str, Variable] = {}
+    columns_of: dict[str, list[str]] = {}
+    for h in data.columns:
+        fq = sheet.by_name.get(h)
+        if fq is None:
+            if h in option_headers:
+                continue
+            if h in {"_index", "_parent_index", "_id"}:
+                out[h] = pd.to_numeric(data[h], errors="coerce").astype(float)
+                variables[h] = Variable(name=h, type="numeric", measure="nominal")
+            elif h.endswith(_GEO_PARTS) and h in cols.personal:
+                out[h] = pd.to_numeric(data[h], errors="coerce").astype(float)
+                variables[h] = Variable(name=h, type="numeric", measure="scale")
+            else:
+                out[h] = data[h]
+                variables[h] = Variable(name=h, type="string")
+            continue
+        label = _label(fq.labels, lang, fq.name)
+        if fq.personal:
+            cols.personal.append(fq.name)
+        if fq.type == "select_multiple":
+            continue  # written by _option_columns from the choice names
+        if fq.type == "select_one":
+            codes = frm.codes(fq.list_name or "")
+            out[h] = names[h].map(codes).astype(float)
+            numeric_names = all(re.fullmatch(r"-?\d+(\.\d+)?", c) for c in codes)
+            variables[h] = Variable(
+                name=h,
+                label=label,
+                value_labels={
+                    codes[c.name]: _label(c.labels, lang, c.name) for c in sheet.choices(fq)
+                },
+                measure="ordinal" if numeric_names else "nominal",
+                format="F8.0" if all(float(v).is_integer() for v in codes.values()) else "F8.2",
+            )
+        elif fq.type in _NUMERIC_TYPES:
+            num = pd.to_numeric(data[h], errors="coerce")
+            bad = data[h].notna().to_numpy() & num.isna().to_numpy()
+            for i in np.flatnonzero(bad):
+                sheet.add(
+                    i + 1, h, data[h].iloc[i], f"not a number ({fq.name} is {fq.type})", "value"
+                )
+            out[h] = num.astype(float)
+            variables[h] = Variable(
+                name=h,
+                label=label,
+                measure="scale",
+                format="F8.2" if fq.type == "decimal" else "F8.0",
+            )
+        elif fq.type in _DATE_TYPES:
+            text = data[h].astype("string").str.slice(0, 10 if fq.type in {"today", "date"} else 19)
+            out[h] = pd.to_datetime(text, format="ISO8601", errors="coerce").astype(
+                "datetime64[us]"
+            )
+            fmt_ = "SDATE10" if fq.type in {"today", "date"} else "DATETIME20"
+            variables[h] = Variable(name=h, label=label, measure="scale", format=fmt_)
+        else:
+            out[h] = data[h]
+            variables[h] = Variable(name=h, label=label, type="string", measure="nominal")
+        columns_of[h] = [h]
+    return out, variables, columns_of
+
+
+def _option_columns(  # noqa: PLR0917
+    sheet: _Sheet,
+    cols: _Columns,
+    name_table: pd.DataFrame,
+    out: dict[str, Any],
+    variables: dict[str, Variable],
+    columns_of: dict[str, list[str]],
+) -> None:
+    """Step 3b: one 0/1 column per option of each select_multiple (added to ``out``)."""
+    for q in sheet.questions:
+        if q.type != "select_multiple" or q.name not in name_table.columns:
+            continue
+        picked_text = name_table[q.name]
+        answered_mask = picked_text.notna().to_numpy()
+        picked = picked_text.fillna("").astype(str).str.split()
+        label = _label(q.labels, sheet.lang, q.name)
+        option_cols: list[str] = []
+        for c in sheet.choices(q):
+            opt_col = f"{q.name}_{c.name}"
+            if opt_col in out or (
+                opt_col in cols.data.columns
+                and opt_col not in cols.options.get(q.name, {}).values()
+            ):
+                raise SurveyReadError(
+                    sheet.path,
+                    sheet.fmt,
+                    f"the option column {opt_col!r} of {q.name} clashes with a field of that name",
+                )
+            hit = picked.map(lambda words, name=c.name: name in words).to_numpy(dtype=bool)
+            out[opt_col] = np.where(answered_mask, hit.astype(float), np.nan)
+            variables[opt_col] = Variable(
+                name=opt_col,
+                label=f"{label} :: {_label(c.labels, sheet.lang, c.name)}",
+                value_labels={0.0: "not selected", 1.0: "selected"},
+                measure="nominal",
+                format="F1.0",
+            )
+            option_cols.append(opt_col)
+        columns_of[q.name] = option_cols
+        if q.personal:
+            cols.personal.append(q.name)
+
+
+def _skip_logic(
+    sheet: _Sheet,
+    frame: pd.DataFrame,
+    names: dict[str, pd.Series],
+    name_table: pd.DataFrame,
+    columns_of: dict[str, list[str]],
+) -> dict[str, np.ndarray]:
+    """Step 4: irrelevant and answered is a problem (kind ``skip``); irrelevant and empty is
+    returned (column -> rows) to become "not applicable (skipped)"."""
+    n = len(frame)
+    skipped: dict[str, np.ndarray] = {}
+    for q in sheet.questions:
+        if not q.relevant or q.name not in columns_of:
+            continue
+        relevant = np.ones(n, dtype=bool)
+        for expr in q.relevant:
+            try:
+                relevant &= evaluate_relevant(expr, name_table)
+            except RelevantError as exc:
+                raise SpecError(
+                    sheet.frm.path,
+                    f"survey.{q.name}.relevant",
+                    f"cannot check the skip logic {expr!r}: {exc}. Supported: ${{q}} = 'x', !=, <, >, "
+                    "<=, >=, and, or, not(...), selected(${q}, 'x'), parentheses",
+                ) from None
+        q_cols = columns_of[q.name]
+        present = frame[q_cols].notna().any(axis=1).to_numpy()
+        for i in np.flatnonzero(~relevant & present):
+            shown = names[q.name].iloc[i] if q.name in names else frame[q_cols[0]].iloc[i]
+            sheet.add(
+                i + 1,
+                q.name,
+                shown,
+                f"answered although the form's skip logic makes {q.name} not applicable "
+                f"(relevant: {' and '.join(q.relevant)})",
+                "skip",
+            )
+        rows = np.flatnonzero(~relevant & ~present)
+        if len(rows):
+            for qc in q_cols:
+                if frame[qc].dtype.kind not in "mM":
+                    skipped[qc] = rows
+    return skipped
 
 
 def read_field_survey(
