@@ -186,19 +186,7 @@ def finish_table(
     spec_file: Path | None = None
     file_info: dict[str, Any] = {}
     if isinstance(codebook, Codebook):
-        spec = {
-            k: {
-                "label": v.label,
-                "type": v.type,
-                "measure": v.measure,
-                "format": v.format,
-                "display_width": v.display_width,
-                "value_labels": dict(v.value_labels),
-                "missing_codes": list(v.missing_codes),
-                "missing_ranges": [list(r) for r in v.missing_ranges],
-            }
-            for k, v in codebook.variables.items()
-        }
+        spec = {k: v.fields() for k, v in codebook.variables.items()}
     elif codebook is not None:
         spec_file = Path(codebook)
         spec, file_info = read_codebook_file(spec_file)

@@ -28,7 +28,6 @@ from stigma_analysis.io.codebook import (
     Codebook,
     MissingCells,
     Survey,
-    Variable,
     default_variable,
     merge_variables,
 )
@@ -44,19 +43,6 @@ READ_FORMATS = {
 }
 WRITE_FORMATS = {".sav": "sav", ".zsav": "zsav", ".csv": "csv", ".parquet": "parquet"}
 _CODEBOOK_SUFFIXES = (".codebook.yaml", ".codebook.yml", ".codebook.csv")
-
-
-def _variable_fields(var: Variable) -> dict[str, Any]:
-    return {
-        "label": var.label,
-        "type": var.type,
-        "measure": var.measure,
-        "format": var.format,
-        "display_width": var.display_width,
-        "value_labels": dict(var.value_labels),
-        "missing_codes": list(var.missing_codes),
-        "missing_ranges": [list(r) for r in var.missing_ranges],
-    }
 
 
 def read_survey(
@@ -169,7 +155,7 @@ def read_survey(
                 notes.append(f"{NOTE_PREFIX}codebook read from {candidate.name}")
                 break
     if isinstance(codebook, Codebook):
-        spec = {k: _variable_fields(v) for k, v in codebook.variables.items()}
+        spec = {k: v.fields() for k, v in codebook.variables.items()}
         file_info = {"file_label": codebook.file_label, "notes": []}
     elif codebook is not None:
         spec_file = Path(codebook)

@@ -70,6 +70,20 @@ class Variable:
     type: VarType = "numeric"
     display_width: int | None = None
 
+    def fields(self) -> dict[str, Any]:
+        """The declared fields (everything but the name) as plain values, as a codebook file
+        holds them."""
+        return {
+            "label": self.label,
+            "type": self.type,
+            "measure": self.measure,
+            "format": self.format,
+            "display_width": self.display_width,
+            "value_labels": dict(self.value_labels),
+            "missing_codes": list(self.missing_codes),
+            "missing_ranges": [list(r) for r in self.missing_ranges],
+        }
+
     def is_missing_code(self, value: Any) -> bool:
         """Whether ``value`` is declared user-missing (a discrete code or inside a range)."""
         if value in self.missing_codes:
@@ -308,14 +322,7 @@ class Codebook:
         rows = [
             {
                 "name": v.name,
-                "label": v.label,
-                "type": v.type,
-                "measure": v.measure,
-                "format": v.format,
-                "display_width": v.display_width,
-                "value_labels": dict(v.value_labels),
-                "missing_codes": list(v.missing_codes),
-                "missing_ranges": [list(r) for r in v.missing_ranges],
+                **v.fields(),
                 "n_user_missing": len(self.missing_cells.get(v.name, ())),
             }
             for v in self.variables.values()
@@ -457,13 +464,7 @@ def _describe_rows(survey: Survey) -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": name,
-                "label": v.label,
-                "type": v.type,
-                "measure": v.measure,
-                "format": v.format,
-                "value_labels": dict(v.value_labels),
-                "missing_codes": list(v.missing_codes),
-                "missing_ranges": [list(r) for r in v.missing_ranges],
+                **{k: f for k, f in v.fields().items() if k != "display_width"},
                 "n_valid": len(survey.data) - n_miss,
                 "n_missing": n_miss,
                 "n_missing_by_code": cb.missing_counts(name),
