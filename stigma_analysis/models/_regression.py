@@ -7,7 +7,7 @@ import itertools
 import re
 import warnings
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
@@ -45,16 +45,7 @@ Family = Literal[
     "binomial_mixed",
 ]
 CovType = Literal["HC3", "HC0", "HC1", "HC2", "nonrobust", "cluster", "robust", "naive"]
-_FAMILIES = (
-    "gaussian",
-    "binomial",
-    "ordinal",
-    "mixed",
-    "gee",
-    "poisson",
-    "negative_binomial",
-    "binomial_mixed",
-)
+_FAMILIES: tuple[str, ...] = get_args(Family)
 _GROUPED = ("mixed", "gee", "binomial_mixed")
 _GEE_COV = ("exchangeable", "ar1", "independence")
 _T = TypeVar("_T")
