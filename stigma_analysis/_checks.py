@@ -1,4 +1,5 @@
-"""Argument checks and defaults shared by every statistical family (a leaf: imports nothing of ours).
+"""Argument checks, defaults and optimiser checks shared by every statistical family (a leaf:
+imports nothing of ours).
 
 One name per concept across the public API:
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 DEFAULT_SEED = 20240601
 """The seed of every random step (bootstrap, imputation, parallel analysis) unless one is given."""
@@ -80,3 +83,21 @@ def renamed_keywords(**old_to_new: str) -> Any:
         return inner
 
     return wrap
+
+
+def at_optimum(res: Any, lower: Any = -np.inf, upper: Any = np.inf, gtol: float = 1e-6) -> bool:
+    """Whether a bounded quasi-Newton result (SciPy ``L-BFGS-B``) stands at a minimum.
+
+    Its own success flag, or, when the line search stops at machine precision near the optimum
+    (``ABNORMAL`` since SciPy 1.17 with tight ``ftol``), a projected gradient below ``gtol``:
+    components pushing against an active bound (``lower``/``upper``, scalars or arrays) do not
+    count.
+    """
+    if res.success:
+        return True
+    x = np.asarray(res.x, dtype=float)
+    g = np.asarray(getattr(res, "jac", np.full_like(x, np.inf)), dtype=float)
+    pushing = ((x <= np.asarray(lower) + 1e-12) & (g > 0)) | (
+        (x >= np.asarray(upper) - 1e-12) & (g < 0)
+    )
+    return bool(np.all(np.isfinite(g)) and np.all(np.abs(np.where(pushing, 0.0, g)) < gtol))

@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from stigma_analysis._checks import at_optimum
 from stigma_analysis.reliability._core import FloatArray, smc
 
 
@@ -59,7 +60,7 @@ def fit_one_factor(R: FloatArray, method: Literal["ml", "minres"]) -> OneFactorF
         if lam.sum() < 0:
             lam = -lam
         # psych reports uniquenesses as 1 - communality of the fitted loadings
-        return OneFactorFit(lam, 1.0 - lam**2, bool(res.success), str(res.message))
+        return OneFactorFit(lam, 1.0 - lam**2, at_optimum(res, 0.005, 1.0), str(res.message))
 
     off = ~np.eye(p, dtype=bool)
     r = R[off]
@@ -154,7 +155,9 @@ def fit_bifactor(R: FloatArray, membership: npt.NDArray[np.intp]) -> BifactorFit
         m = membership == g
         if group[m].sum() < 0:
             group[m] = -group[m]
-    return BifactorFit(general, group, psi, bool(res.success) and sign > 0, str(res.message))
+    lower = np.r_[np.full(2 * p, -np.inf), np.full(p, 0.005)]
+    converged = at_optimum(res, lower) and sign > 0
+    return BifactorFit(general, group, psi, converged, str(res.message))
 
 
 def omega_from_bifactor(

@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from stigma_analysis._checks import DEFAULT_SEED, renamed_keywords
+from stigma_analysis._checks import DEFAULT_SEED, at_optimum, renamed_keywords
 
 from ._dwls import ordinal_codes
 from ._engine import FloatArray
@@ -575,17 +575,6 @@ def _fit_statistics(
     return objective, {k_: float(v) for k_, v in out.items()}
 
 
-def _at_numerical_floor(res: object, psi: FloatArray) -> bool:
-    """L-BFGS-B's line search can fail at the exact optimum (an exactly identified model fits
-    perfectly, F = 0): accept when the projected gradient is below 1e-6."""
-    if getattr(res, "status", None) != 2:  # ABNORMAL_TERMINATION_IN_LNSRCH
-        return False
-    g = np.asarray(getattr(res, "jac", np.full_like(psi, np.inf)), dtype=np.float64)
-    at_low = (psi <= 0.005 + 1e-12) & (g > 0)
-    at_high = (psi >= 1.0 - 1e-12) & (g < 0)
-    return bool(np.all(np.abs(np.where(at_low | at_high, 0.0, g)) < 1e-6))
-
-
 def _minres_obj(psi: FloatArray, R: FloatArray, k: int) -> tuple[float, FloatArray]:
     w, v = np.linalg.eigh(R - np.diag(psi))
     rest_w, rest_v = w[:-k], v[:, :-k]
@@ -725,7 +714,7 @@ def efa(
             options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000},
         )
     psi = np.asarray(res.x)
-    converged = bool(res.success) or _at_numerical_floor(res, psi)
+    converged = at_optimum(res, 0.005, 1.0)
     A = _loadings(psi, R, k, method)
     A = A * np.where(A.sum(axis=0) < 0, -1.0, 1.0)
     phi = np.eye(k)
