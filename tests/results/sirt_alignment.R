@@ -7,6 +7,8 @@
 # "## File Version" stamps; commit where the stored copy named one):
 #   R/invariance.alignment.R                          3.962  (commit a4bff44145c9ddb89f35f1d39a9a6dd29d154a01;
 #                                                              the optional vcov block, not used here, left out)
+#   (the helpers below came from the stored copy's file history, the version whose arguments
+#   match the calls of invariance.alignment.R 3.962; the store did not name their commit)
 #   R/invariance_alignment_define_parameters.R        0.215
 #   R/invariance_alignment_choose_fixed.R             0.03
 #   R/invariance_alignment_proc_labels.R              0.06
@@ -20,14 +22,16 @@
 #   R/sirt_matrix2.R 0.04, R/sirt_matrix_names.R 0.07, R/sirt_rsquared.R 0.03,
 #   R/sirt_colMedians.R / sirt_colSDs.R / sirt_colMins.R 0.04, R/sirt_colMaxs.R 0.06
 # sirt computes the loss and its gradient in C++ (src/sirt_rcpp_invariance_alignment.cpp,
-# version 2.575 read). Those two functions were rewritten in plain R for this check
-# (rcpp_equivalent.R in SIRT_SRC: the same sums over items and ordered group pairs, power > 0).
+# version 2.575 read, commit 8fc9081a73a8e37e89eee8f91e33f7192f4e7f31). Those two functions are
+# rewritten in plain R below (ours, not sirt's code: the same sums over items and ordered group
+# pairs, power > 0; the `meth` argument newer sirt R code passes is 1, the classic loss).
 #
 # To rerun with an installed sirt instead: Rscript tests/results/sirt_alignment.R --installed
 # (uses library(sirt) and sirt::invariance.alignment / sirt::invariance_alignment_constraints).
 # Run from the repository root. Output: tests/results/sirt_alignment.json (inputs + results).
 #
-# Inputs: (1) sirt's documented Example 6 of ?invariance.alignment (Asparouhov & Muthen 2014
+# Inputs: (1) sirt's documented Example 6 of ?invariance.alignment (man/invariance.alignment.Rd
+# version 1.616, commit 1195ae47b0912ecaabd5a20323f76de630f54497; Asparouhov & Muthen 2014
 # simulation design: 3 groups, 5 items, constructed from the help page's code); (2) ours:
 # 8 groups, 6 items, groups' true means/SDs, small seeded noise and two planted non-invariant
 # intercepts (group 3 item 2 +0.6, group 6 item 5 -0.5), rounded to 4 decimals; once with equal
@@ -43,6 +47,79 @@ if (installed) {
 } else {
   src <- Sys.getenv("SIRT_SRC", "/tmp/sirt_src")
   for (f in list.files(src, pattern = "[.]R$", full.names = TRUE)) source(f)
+  # R equivalents of sirt's compiled loss and gradient (see the header)
+  .ia_transform <- function(nu, lambda, alpha0, psi0, reparam)
+  {
+      lambda1 <- lambda / psi0
+      if (reparam){
+          nu1 <- nu - lambda * alpha0
+      } else {
+          nu1 <- nu - lambda / psi0 * alpha0
+      }
+      list(lambda1=lambda1, nu1=nu1)
+  }
+
+  sirt_rcpp_invariance_alignment_opt_fct <- function(nu, lambda, alpha0, psi0,
+          group_combis, wgt, align_scale, align_pow, eps, wgt_combi, type,
+          reparam=FALSE, meth=1)
+  {
+      tr <- .ia_transform(nu, lambda, alpha0, psi0, reparam)
+      g1 <- group_combis[,1] + 1
+      g2 <- group_combis[,2] + 1
+      dl <- (tr$lambda1[g1,,drop=FALSE] - tr$lambda1[g2,,drop=FALSE]) / align_scale[1]
+      dn <- (tr$nu1[g1,,drop=FALSE] - tr$nu1[g2,,drop=FALSE]) / align_scale[2]
+      fopt <- sum(wgt_combi * (dl^2 + eps)^align_pow[1]) +
+              sum(wgt_combi * (dn^2 + eps)^align_pow[2])
+      list(fopt=fopt, lambda1=tr$lambda1, nu1=tr$nu1)
+  }
+
+  sirt_rcpp_invariance_alignment_opt_grad <- function(nu, lambda, alpha0, psi0,
+          group_combis, wgt, align_scale, align_pow, eps, wgt_combi, type,
+          reparam=FALSE, meth=1)
+  {
+      G <- nrow(lambda)
+      tr <- .ia_transform(nu, lambda, alpha0, psi0, reparam)
+      lambda1 <- tr$lambda1
+      nu1 <- tr$nu1
+      g1 <- group_combis[,1] + 1
+      g2 <- group_combis[,2] + 1
+      grad <- rep(0, 2*G)
+      s <- align_scale[1]; p <- align_pow[1]
+      d <- lambda1[g1,,drop=FALSE] - lambda1[g2,,drop=FALSE]
+      gv <- p * ((d/s)^2 + eps)^(p-1) * 2 * d / (s*s)
+      t1 <- wgt_combi * gv
+      l1 <- lambda1[g1,,drop=FALSE]; l2 <- lambda1[g2,,drop=FALSE]
+      a1 <- -rowSums(t1 * l1 / psi0[g1]); a2 <- rowSums(t1 * l2 / psi0[g2])
+      s <- align_scale[2]; p <- align_pow[2]
+      d <- nu1[g1,,drop=FALSE] - nu1[g2,,drop=FALSE]
+      gv <- p * ((d/s)^2 + eps)^(p-1) * 2 * d / (s*s)
+      t2 <- wgt_combi * gv
+      a1 <- a1 + rowSums(t2 * l1 / psi0[g1] * alpha0[g1])
+      a2 <- a2 - rowSums(t2 * l2 / psi0[g2] * alpha0[g2])
+      b1 <- -rowSums(t2 * l1); b2 <- rowSums(t2 * l2)
+      for (cc in seq_along(g1)){
+          grad[G + g1[cc]] <- grad[G + g1[cc]] + a1[cc]
+          grad[G + g2[cc]] <- grad[G + g2[cc]] + a2[cc]
+          grad[g1[cc]] <- grad[g1[cc]] + b1[cc]
+          grad[g2[cc]] <- grad[g2[cc]] + b2[cc]
+      }
+      grad
+  }
+  # the gradient equals central differences of the loss (a wrong one would mislead optim)
+  local({
+    set.seed(1); G <- 4; I <- 3
+    lam <- matrix(runif(G * I, .5, 1), G); nu <- matrix(rnorm(G * I), G)
+    gc <- t(utils::combn(G, 2)); gc <- rbind(gc, gc[, 2:1]) - 1
+    wc <- matrix(1 / G^2, nrow(gc), I)
+    x <- c(0, .2, -.3, .4, 1, 1.1, .9, 1.2)
+    f <- function(x) sirt_rcpp_invariance_alignment_opt_fct(nu, lam, x[1:G], x[G + 1:G], gc,
+           NULL, c(1, 1), c(.25, .25), .01, wc, "AM")$fopt
+    num <- sapply(seq_along(x), function(k) { e <- replace(0 * x, k, 1e-6)
+                                               (f(x + e) - f(x - e)) / 2e-6 })
+    ana <- sirt_rcpp_invariance_alignment_opt_grad(nu, lam, x[1:G], x[G + 1:G], gc, NULL,
+           c(1, 1), c(.25, .25), .01, wc, "AM")
+    stopifnot(max(abs(num - ana)) < 1e-6)
+  })
   ia <- invariance.alignment
   iac <- invariance_alignment_constraints
   source_note <- "sirt R sources (invariance.alignment.R 3.962) sourced from a local copy"
