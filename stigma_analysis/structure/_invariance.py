@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -13,7 +13,17 @@ from ._cfa import cfa
 from ._invariance_ordinal import ORDINAL_LEVELS, run_ordinal, satorra2000
 from ._warnings import SmallSampleWarning
 
-__all__ = ["DECISION_RULES", "INVARIANCE_COLUMNS", "LEVELS", "decide", "invariance"]
+__all__ = [
+    "DECISION_RULES",
+    "INVARIANCE_COLUMNS",
+    "LEVELS",
+    "check_levels",
+    "decide",
+    "fit_levels",
+    "invariance",
+    "level_table",
+    "ordinal_table",
+]
 
 LEVELS: dict[str, tuple[str, ...]] = {
     "configural": (),
@@ -194,55 +204,81 @@ def invariance(
     "Wu.Estabrook.2016") fitted by lavaan WLSMV and lavTestLRT(method = "satorra.2000") on
     the nine HS items cut into quartiles, fit measures to 1e-5 relative.
     """
-    from scipy import stats
-
     if rule not in DECISION_RULES:
         raise ValueError(f"rule must be one of {DECISION_RULES}, got {rule!r}")
     if not isinstance(data, pd.DataFrame) or group not in data.columns:
         raise ValueError(f"group must name a column of data, got {group!r}")
     if data[group].nunique(dropna=True) < 2:
         raise ValueError(f"invariance needs at least two groups; column {group!r} has fewer")
-    if ordered:
-        allowed: dict[str, tuple[str, ...]] = ORDINAL_LEVELS
-    else:
-        allowed = LEVELS
-    levels = tuple(allowed) if levels is None else tuple(levels)
-    if not levels:
-        raise ValueError("levels must name at least one of " + ", ".join(allowed))
-    bad = [lv for lv in levels if lv not in allowed]
-    if bad:
-        kind = "ordinal" if ordered else "continuous"
-        raise ValueError(f"levels must be among {tuple(allowed)} for {kind} items, got {bad}")
-    if len(set(levels)) != len(levels):
-        raise ValueError(f"levels repeat a level: {levels}")
+    levels = check_levels(levels, ordered)
     if ordered:
         if missing != "listwise":
             raise ValueError("ordered=True supports missing='listwise' only")
         ofits, ns, small_msgs = run_ordinal(data, model, group, levels, group_partial)
         for msg in small_msgs:
             warnings.warn(msg, SmallSampleWarning, stacklevel=2)
-        table = _ordinal_table(ofits, levels, ns, rule, alpha, bool(small_msgs))
+        table = ordinal_table(ofits, levels, ns, rule, alpha, bool(small_msgs))
         return (table, ofits) if return_fits else table
+    fits, problems = fit_levels(
+        lambda lv: cfa(
+            data,
+            model,
+            group=group,
+            group_equal=LEVELS[lv],
+            group_partial=group_partial if LEVELS[lv] else (),
+            std_lv=std_lv,
+            missing=missing,
+        ),
+        levels,
+    )
+    table = level_table(fits, levels, rule, alpha)
+    for msg, cat in problems:
+        warnings.warn(msg, cat, stacklevel=2)
+    return (table, fits) if return_fits else table
+
+
+def check_levels(levels: Sequence[str] | None, ordered: bool) -> tuple[str, ...]:
+    """The levels to fit (default: all, in order), checked against the continuous or ordinal
+    ones."""
+    allowed = ORDINAL_LEVELS if ordered else LEVELS
+    out = tuple(allowed) if levels is None else tuple(levels)
+    if not out:
+        raise ValueError("levels must name at least one of " + ", ".join(allowed))
+    bad = [lv for lv in out if lv not in allowed]
+    if bad:
+        kind = "ordinal" if ordered else "continuous"
+        raise ValueError(f"levels must be among {tuple(allowed)} for {kind} items, got {bad}")
+    if len(set(out)) != len(out):
+        raise ValueError(f"levels repeat a level: {out}")
+    return out
+
+
+def fit_levels(
+    fit_one: Callable[[str], Any], levels: Sequence[str]
+) -> tuple[dict[str, Any], list[tuple[str, type[Warning]]]]:
+    """Fit every level with ``fit_one(level)``; the warnings raised, one per kind (the same
+    small group recurs at every level), are returned for the caller to issue once."""
     fits: dict[str, Any] = {}
-    problems: list[tuple[str, type[Warning]]] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for lv in levels:
-            fits[lv] = cfa(
-                data,
-                model,
-                group=group,
-                group_equal=LEVELS[lv],
-                group_partial=group_partial if LEVELS[lv] else (),
-                std_lv=std_lv,
-                missing=missing,
-            )
+            fits[lv] = fit_one(lv)
     seen: set[type[Warning]] = set()
+    problems: list[tuple[str, type[Warning]]] = []
     for w in caught:
-        # one warning per kind: the same small group recurs at every level
         if w.category not in seen:
             seen.add(w.category)
             problems.append((str(w.message), w.category))
+    return fits, problems
+
+
+def level_table(
+    fits: dict[str, Any], levels: Sequence[str], rule: str, alpha: float
+) -> pd.DataFrame:
+    """``INVARIANCE_COLUMNS`` of nested continuous (ML) fits: fit measures per level, the
+    likelihood-ratio test and changes in fit against the previous level, and the decision."""
+    from scipy import stats
+
     rows = []
     prev = None
     for lv in levels:
@@ -271,13 +307,10 @@ def invariance(
         row |= {"converged": r.converged, "improper": r.improper, "small_sample": r.small_sample}
         rows.append(row)
         prev = r
-    for msg, cat in problems:
-        warnings.warn(msg, cat, stacklevel=2)
-    table = pd.DataFrame(rows)[INVARIANCE_COLUMNS]
-    return (table, fits) if return_fits else table
+    return pd.DataFrame(rows)[INVARIANCE_COLUMNS]
 
 
-def _ordinal_table(  # noqa: PLR0917
+def ordinal_table(  # noqa: PLR0917
     fits: dict[str, Any],
     levels: tuple[str, ...],
     ns: Sequence[float],
@@ -285,6 +318,7 @@ def _ordinal_table(  # noqa: PLR0917
     alpha: float,
     small: bool,
 ) -> pd.DataFrame:
+    """``ORDINAL_COLUMNS`` of nested WLSMV fits, with Satorra (2000) difference tests."""
     rows = []
     prev = None
     for lv in levels:

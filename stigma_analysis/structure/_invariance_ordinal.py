@@ -13,6 +13,11 @@ Identification (semTools::measEq.syntax, ID.fac = "std.lv", ID.cat = "Wu.Estabro
 the first group has nu = 0, delta = 1, alpha = 0, unit factor variances. Other groups:
 configural fixes the same; equal thresholds free nu and delta; equal loadings free the factor
 variances; equal intercepts (nu = 0 everywhere) free the factor means.
+
+The table may also hold residual covariances of the latent responses (kind ``THETA``, off the
+diagonal only: in the delta parameterisation the residual variances are not parameters), which
+add delta_i delta_j theta_ij to the implied correlations; the longitudinal ordinal model
+(``_longitudinal``) uses them for each item's covariance with itself at the other waves.
 """
 
 from __future__ import annotations
@@ -32,7 +37,14 @@ from ._fit import rmsea
 from ._ordinal import PolychoricFit, polychoric
 from ._syntax import parse_model
 
-__all__ = ["ORDINAL_LEVELS", "OrdinalFit", "OrdinalModel", "fit_ordinal", "satorra2000"]
+__all__ = [
+    "ORDINAL_LEVELS",
+    "OrdinalFit",
+    "OrdinalModel",
+    "fit_ordinal",
+    "satorra2000",
+    "small_sample_message",
+]
 
 ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
     "configural": (),
@@ -40,8 +52,8 @@ ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
     "metric": ("thresholds", "loadings"),
     "scalar": ("thresholds", "loadings", "intercepts"),
 }
-LAM, PSI, TAU, NU, DELTA, ALPHA = range(6)
-KIND_OP = {LAM: "=~", PSI: "~~", TAU: "|", NU: "~1", DELTA: "~*~", ALPHA: "~1"}
+LAM, PSI, TAU, NU, DELTA, ALPHA, THETA = range(7)
+KIND_OP = {LAM: "=~", PSI: "~~", TAU: "|", NU: "~1", DELTA: "~*~", ALPHA: "~1", THETA: "~~"}
 
 
 @dataclass(slots=True)
@@ -63,17 +75,17 @@ class OrdinalModel:
 
     def name(self, r: int) -> tuple[str, str, str]:
         k, a, b = self.kind[r], self.i[r], self.j[r]
-        if k == LAM:
-            return self.factors[b], "=~", self.items[a]
-        if k == PSI:
-            return self.factors[a], "~~", self.factors[b]
-        if k == TAU:
-            return self.items[a], "|", f"t{b + 1}"
-        if k == NU:
-            return self.items[a], "~1", ""
-        if k == DELTA:
-            return self.items[a], "~*~", self.items[a]
-        return self.factors[a], "~1", ""
+        it, fa = self.items, self.factors
+        names = {
+            LAM: lambda: (fa[b], "=~", it[a]),
+            PSI: lambda: (fa[a], "~~", fa[b]),
+            TAU: lambda: (it[a], "|", f"t{b + 1}"),
+            NU: lambda: (it[a], "~1", ""),
+            DELTA: lambda: (it[a], "~*~", it[a]),
+            THETA: lambda: (it[a], "~~", it[b]),
+            ALPHA: lambda: (fa[a], "~1", ""),
+        }
+        return names[k]()
 
 
 def build_ordinal_model(  # noqa: PLR0917
@@ -180,6 +192,10 @@ class _Implied:
             s = k == ALPHA
             al[..., a[s]] = v[..., s]
             C = L @ P @ np.swapaxes(L, -1, -2)
+            s = k == THETA  # residual covariances of the latent responses (off the diagonal)
+            if s.any():
+                C[..., a[s], b[s]] += v[..., s]
+                C[..., b[s], a[s]] += v[..., s]
             ii, jj = self.pairs[:, 0], self.pairs[:, 1]
             r = de[..., ii] * de[..., jj] * C[..., ii, jj]
             mu = nu + (L @ al[..., None])[..., 0]
@@ -511,17 +527,22 @@ def run_ordinal(
         fits[lv].labels = labels
     ns = [float(len(x)) for x in Xs]
     npar = max(f.model.n_free for f in fits.values())
+    return fits, ns, small_sample_message(labels, ns, npar)
+
+
+def small_sample_message(labels: list[str], ns: list[float], npar: int) -> list[str]:
+    """The small-sample warning (empty when none): a group under max(100, 5 free parameters
+    per group) complete cases."""
     per_group = math.ceil(npar / len(labels))
     need = max(100, 5 * per_group)
     small = [f"{lab} (n = {int(n)})" for lab, n in zip(labels, ns, strict=True) if n < need]
-    msgs = []
-    if small:
-        msgs.append(
-            f"small sample: group(s) {', '.join(small)} have fewer than {need} complete cases "
-            f"(rule of thumb: at least 100 and 5 per free parameter; {per_group} free parameters "
-            "per group); WLSMV estimates and fit indices are unstable"
-        )
-    return fits, ns, msgs
+    if not small:
+        return []
+    return [
+        f"small sample: group(s) {', '.join(small)} have fewer than {need} complete cases "
+        f"(rule of thumb: at least 100 and 5 per free parameter; {per_group} free parameters "
+        "per group); WLSMV estimates and fit indices are unstable"
+    ]
 
 
 def _ordinal_partial(

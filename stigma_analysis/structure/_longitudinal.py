@@ -1,4 +1,16 @@
-"""Longitudinal measurement invariance: the same people measured at several waves (private)."""
+"""Longitudinal measurement invariance: the same people measured at several waves (private).
+
+Continuous items are fitted by ML through :func:`cfa` with a table edit (:func:`_hook`);
+ordered items by WLSMV through the ordinal multi-group machinery of ``_invariance_ordinal``
+with a one-group table whose equalities run across waves (:func:`_ordinal_long_model`), Wu &
+Estabrook (2016) identification as ``semTools::measEq.syntax(ID.cat = "Wu.Estabrook.2016",
+longFacNames = ..., long.equal = ...)``: at the first wave item intercepts 0, scale factors 1,
+factor means 0 and variances 1; the later waves' intercepts and scale factors are fixed (0, 1)
+in the configural model and free once thresholds are equal, their factor variances free once
+loadings are equal, and with equal intercepts the intercepts are 0 again and the factor means
+free. Each item's latent-response residual covariance with itself at the other waves is free
+(``lag_covariances``).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +22,27 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._cfa import CFAResult, _variables, cfa
+from . import _invariance_ordinal as ordm
+from ._cfa import _prepare, _variables, cfa
+from ._dwls import ordinal_codes
 from ._engine import ALPHA, LAMBDA, NU, PSI, THETA, Table
-from ._invariance import DECISION_RULES, INVARIANCE_COLUMNS, LEVELS, decide
+from ._invariance import (
+    DECISION_RULES,
+    LEVELS,
+    check_levels,
+    fit_levels,
+    level_table,
+    ordinal_table,
+)
+from ._invariance_ordinal import (
+    ORDINAL_LEVELS,
+    OrdinalFit,
+    OrdinalModel,
+    fit_ordinal,
+    group_statistics,
+)
 from ._syntax import parse_model
+from ._warnings import SmallSampleWarning
 
 __all__ = ["longitudinal_invariance"]
 
@@ -91,18 +120,129 @@ def _hook(wave_map: dict, equal: tuple[str, ...]) -> Any:
     return edit
 
 
+def _ordinal_long_model(  # noqa: PLR0917
+    items: list[str],
+    factors: list[str],
+    pattern: list[tuple[int, int]],
+    nth: list[int],
+    n_waves: int,
+    equal: tuple[str, ...],
+    lag: bool,
+    wide_names: tuple[list[str], list[str]],
+) -> OrdinalModel:
+    """One-group ordinal table of the wide model (item x of wave w at w * len(items) + x,
+    named by ``wide_names`` (items, factors)), equalities across waves of the same item as
+    ``equal`` (thresholds, loadings, intercepts)."""
+    p, m = len(items), len(factors)
+    wide_items, wide_factors = wide_names
+    wide_pattern = [(w * p + x, w * m + f) for w in range(n_waves) for x, f in pattern]
+    mod = OrdinalModel(wide_items, wide_factors, wide_pattern, nth * n_waves, 1)
+    index: dict[tuple[object, ...], int] = {}
+    thr, lam_eq, nu_eq = ("thresholds" in equal), ("loadings" in equal), ("intercepts" in equal)
+
+    def add(k: int, a: int, b: int, key: tuple[object, ...] | None) -> None:
+        mod.group.append(0)
+        mod.kind.append(k)
+        mod.i.append(a)
+        mod.j.append(b)
+        if key is None:  # fixed: 1 for scale factors and first-wave variances, else 0
+            mod.free.append(-1)
+            mod.value.append(1.0 if k in (ordm.DELTA, ordm.PSI) else 0.0)
+            return
+        mod.free.append(index.setdefault(key, len(index)))
+        mod.value.append(np.nan)
+
+    for w in range(n_waves):
+        for x, f in pattern:
+            add(ordm.LAM, w * p + x, w * m + f, ("lam", x, f) if lam_eq else ("lam", w, x, f))
+    for a in range(n_waves * m):
+        wa = a // m
+        add(ordm.PSI, a, a, ("psi", a) if (wa > 0 and lam_eq) else None)
+        for b in range(a + 1, n_waves * m):
+            add(ordm.PSI, a, b, ("psi", a, b))
+    for w in range(n_waves):
+        for x, n in enumerate(nth):
+            for t in range(n):
+                add(ordm.TAU, w * p + x, t, ("tau", x, t) if thr else ("tau", w, x, t))
+    for w in range(n_waves):
+        for x in range(p):
+            later = w > 0
+            add(ordm.NU, w * p + x, 0, ("nu", w, x) if (later and thr and not nu_eq) else None)
+            add(ordm.DELTA, w * p + x, 0, ("delta", w, x) if (later and thr) else None)
+    for w in range(n_waves):
+        for f in range(m):
+            add(ordm.ALPHA, w * m + f, 0, ("alpha", w, f) if (w > 0 and nu_eq) else None)
+    if lag:
+        for x in range(p):
+            for w1 in range(n_waves):
+                for w2 in range(w1 + 1, n_waves):
+                    add(ordm.THETA, w1 * p + x, w2 * p + x, ("theta", x, w1, w2))
+    mod.n_free = len(index)
+    return mod
+
+
+def _ordinal_long(  # noqa: PLR0917
+    data: pd.DataFrame,
+    model: str,
+    waves: list[str],
+    sep: str,
+    lag: bool,
+    levels: tuple[str, ...],
+) -> tuple[dict[str, OrdinalFit], float, list[str]]:
+    """Fit the ordinal longitudinal levels: fits, n and the small-sample message (if any)."""
+    terms = parse_model(model)
+    items, factors = _variables(terms)
+    pattern = [(items.index(t.rhs), factors.index(t.lhs)) for t in terms]
+    wide = [f"{x}{sep}{w}" for w in waves for x in items]
+    _, Xs, _ = _prepare(data, wide, None)
+    X = Xs[0]
+    p = len(items)
+    for x in range(p):  # thresholds are equated across waves: the same categories at each
+        seen = [np.unique(X[:, w * p + x]) for w in range(len(waves))]
+        if any(not np.array_equal(seen[0], s_) for s_ in seen[1:]):
+            cats = {wide[w * p + x]: s_.tolist() for w, s_ in enumerate(seen)}
+            raise ValueError(
+                f"ordinal item {items[x]!r} has different observed categories across waves "
+                f"({cats}): its thresholds cannot be compared over time; collapse categories "
+                "first"
+            )
+    codes, ncat = ordinal_codes(X, wide)
+    stats_ = group_statistics([codes], ncat, wide, ["all"])
+    nth = [int(k) - 1 for k in ncat[:p]]
+    wide_names = (wide, [f"{f}{sep}{w}" for w in waves for f in factors])
+    fits: dict[str, OrdinalFit] = {}
+    for lv in levels:
+        mod = _ordinal_long_model(
+            items, factors, pattern, nth, len(waves), ORDINAL_LEVELS[lv], lag, wide_names
+        )
+        fits[lv] = fit_ordinal(mod, stats_)
+        fits[lv].labels = ["all"]
+    n = float(len(X))
+    npar = max(f.model.n_free for f in fits.values())
+    need = max(100, 5 * npar)
+    msgs = []
+    if n < need:
+        msgs.append(
+            f"small sample: {int(n)} complete cases, fewer than {need} (rule of thumb: at least "
+            f"100 and 5 per free parameter; {npar} free parameters); WLSMV estimates and fit "
+            "indices are unstable"
+        )
+    return fits, n, msgs
+
+
 def longitudinal_invariance(
     data: pd.DataFrame,
     model: str,
     *,
     waves: Sequence[str],
     sep: str = "_",
-    levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
+    levels: Sequence[str] | None = None,
     lag_covariances: bool = True,
+    ordered: bool = False,
     rule: Literal["chen2007", "chisq"] = "chen2007",
     alpha: float = 0.05,
     return_fits: bool = False,
-) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, CFAResult]]:
+) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, Any]]:
     """Measurement invariance over waves for the same respondents (wide data).
 
     Parameters
@@ -115,87 +255,70 @@ def longitudinal_invariance(
         Wave suffixes in time order, e.g. ``("t1", "t2")``.
     sep : str
         Separator between item name and wave suffix.
-    levels : sequence of str
-        As :func:`invariance` (``configural``, ``metric``, ``scalar``, ``strict``), with the
-        equalities across waves instead of groups.
+    levels : sequence of str, optional
+        As :func:`invariance`, with the equalities across waves instead of groups. Continuous
+        items (default ``configural, metric, scalar, strict``); ordinal items (``ordered=True``,
+        default ``configural, thresholds, metric, scalar``).
     lag_covariances : bool
         Free the residual covariance of each item with itself at every other wave (the same
-        person answers the same item twice; semTools' ``auto = "all"``).
+        person answers the same item twice; semTools' ``auto = "all"``). For ordinal items the
+        covariance of the latent responses.
+    ordered : bool
+        Treat the items as ordered categories, as :func:`invariance` does: WLSMV with Wu &
+        Estabrook (2016) identification, the scaled-shifted chi-square, scaled CFI / TLI / RMSEA
+        and Satorra (2000) difference tests. The same item must show the same categories at
+        every wave (its thresholds are equated over time).
     rule, alpha
-        Decision rule, as :func:`invariance`.
+        Decision rule, as :func:`invariance` (Chen 2007 cut-offs; for ordinal items on the
+        scaled CFI / RMSEA).
     return_fits : bool
-        Also return the :class:`CFAResult` of each level.
+        Also return the fit of each level (:class:`CFAResult`, or for ordinal items the private
+        ordinal fit with ``.fit`` and ``.parameters()``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per level with ``INVARIANCE_COLUMNS``; with ``return_fits`` a tuple.
+        One row per level with ``INVARIANCE_COLUMNS`` (ordinal: ``ORDINAL_COLUMNS``); with
+        ``return_fits`` a tuple.
 
     Notes
     -----
     Identification as ``measEq.syntax(ID.fac = "std.lv")``: factor variances 1 and means 0 at
     the first wave; once loadings are equal the later waves' variances are free, once
     intercepts are equal their means are free. The factors of different waves covary freely.
+    Ordinal items: ``ID.cat = "Wu.Estabrook.2016"`` (see the module notes).
 
     Matches R semTools 0.5-6 ``measEq.syntax(longFacNames = ..., long.equal = ...)`` fitted by
     lavaan 0.6-14 (ML) and lavTestLRT on a simulated two-wave panel
-    (tests/data/panel_two_wave.csv) to 1e-6 relative.
+    (tests/data/panel_two_wave.csv) to 1e-6 relative; ordinal: the same panel cut into four
+    categories, fitted by WLSMV (``parameterization = "delta"``) with
+    ``lavTestLRT(method = "satorra.2000")``, fit measures and difference tests to 1e-5
+    relative (tests/results/lavaan_long_ordinal.R).
     """
-    from scipy import stats
-
     if rule not in DECISION_RULES:
         raise ValueError(f"rule must be one of {DECISION_RULES}, got {rule!r}")
     waves = [str(w) for w in waves]
     if len(waves) < 2 or len(set(waves)) != len(waves):
         raise ValueError(f"waves must name at least two distinct waves, got {waves}")
-    levels = tuple(levels)
-    bad = [lv for lv in levels if lv not in LEVELS]
-    if not levels or bad:
-        raise ValueError(f"levels must be among {tuple(LEVELS)}, got {list(levels)}")
+    levels = check_levels(levels, ordered)
     syntax, wave_map = _wave_model(model, waves, sep, lag_covariances)
-    fits: dict[str, CFAResult] = {}
-    problems: list[tuple[str, type[Warning]]] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for lv in levels:
-            fits[lv] = cfa(
-                data, syntax, std_lv=True, meanstructure=True,
-                _table_hook=_hook(wave_map, LEVELS[lv]),
-            )  # fmt: skip
-    seen: set[type[Warning]] = set()
-    for w in caught:
-        if w.category not in seen:
-            seen.add(w.category)
-            problems.append((str(w.message), w.category))
-    rows = []
-    prev = None
-    for lv in levels:
-        r = fits[lv]
-        row: dict[str, Any] = {"level": lv, **{k: r.fit[k] for k in INVARIANCE_COLUMNS[1:12]}}
-        row["npar"] = int(r.fit["npar"])
-        if prev is None:
-            row |= dict.fromkeys(INVARIANCE_COLUMNS[13:19], np.nan)
-            row |= {"holds": None, "decision": "reference level"}
-        else:
-            dchi = r.fit["chisq"] - prev.fit["chisq"]
-            ddf = r.fit["df"] - prev.fit["df"]
-            row |= {
-                "delta_chisq": dchi,
-                "delta_df": ddf,
-                "delta_p": float(stats.chi2.sf(dchi, ddf)) if ddf > 0 else np.nan,
-                "delta_cfi": r.fit["cfi"] - prev.fit["cfi"],
-                "delta_rmsea": r.fit["rmsea"] - prev.fit["rmsea"],
-                "delta_srmr": r.fit["srmr"] - prev.fit["srmr"],
-            }
-            row["holds"], row["decision"] = decide(
-                lv, delta_cfi=row["delta_cfi"], delta_rmsea=row["delta_rmsea"],
-                delta_srmr=row["delta_srmr"], delta_p=row["delta_p"], rule=rule,
-                ns=r.n_obs, alpha=alpha,
-            )  # fmt: skip
-        row |= {"converged": r.converged, "improper": r.improper, "small_sample": r.small_sample}
-        rows.append(row)
-        prev = r
+    if ordered:
+        ofits, n, small_msgs = _ordinal_long(data, model, waves, sep, lag_covariances, levels)
+        for msg in small_msgs:
+            warnings.warn(msg, SmallSampleWarning, stacklevel=2)
+        table = ordinal_table(ofits, levels, [n], rule, alpha, bool(small_msgs))
+        return (table, dict(ofits)) if return_fits else table
+    fits, problems = fit_levels(
+        lambda lv: cfa(
+            data,
+            syntax,
+            std_lv=True,
+            meanstructure=True,
+            _table_hook=_hook(wave_map, LEVELS[lv]),
+        ),
+        levels,
+    )
+    table = level_table(fits, levels, rule, alpha)
     for msg, cat in problems:
         warnings.warn(msg, cat, stacklevel=2)
-    table = pd.DataFrame(rows)[INVARIANCE_COLUMNS]
     return (table, fits) if return_fits else table

@@ -1,6 +1,6 @@
 """Alignment optimisation (Asparouhov & Muthén 2014, sirt::invariance.alignment conventions).
 
-sirt cannot be installed here and its repository stores no outputs to compare with, so the
+Besides the comparison with sirt's code (test_alignment_sirt.py), the
 loss is checked independently: an explicit loop evaluation of the documented loss, finite-
 difference gradients, exact recovery of planted group means / SDs, a brute-force grid search,
 and isolation of planted non-invariant intercepts."""
