@@ -92,8 +92,8 @@ class Equivalence:
         ``partial``, ``not``, ``untested`` (too few cases, fewer than two versions, no later
         wave) or ``unclear`` (an improper or unconverged fit).
     freed : dict
-        Instrument short name -> the items whose intercepts (or thresholds) the partial search
-        freed across language versions.
+        Instrument short name -> the items whose intercepts the partial search freed across
+        language versions.
     sentences : list of str
         One sentence per instrument: may its mean scores be compared across language versions
         and over time?
@@ -224,7 +224,8 @@ def equivalence(
     when it has fewer than ``CFA_MIN_N`` complete cases or fewer than
     ``CFA_CASES_PER_PARAMETER`` per free parameter of its part of the model (the rule of the
     site invariance table). When scalar invariance fails, :func:`partial_invariance` frees
-    intercepts (thresholds) one at a time by the largest score test. Over waves: the
+    item intercepts one at a time by the largest score test (for ordinal items the
+    thresholds are already equal at that step, so an item's shift shows in its intercept). Over waves: the
     respondents with complete answers at both the first and the last wave, configural,
     metric and scalar longitudinal invariance (ML; at least ``CFA_MIN_N`` people and
     ``CFA_CASES_PER_PARAMETER`` per free parameter of :func:`longitudinal_parameters`).
@@ -411,7 +412,6 @@ def _across_languages(  # noqa: PLR0911 - one return per verdict
                 "improper": False,
             }
         )
-        what = "thresholds" if ordinal else "intercepts"
         return (
             rows,
             "partial",
@@ -419,7 +419,7 @@ def _across_languages(  # noqa: PLR0911 - one return per verdict
             (
                 f"mean comparisons between {among} are {_VERDICT['partial']}: scalar invariance "
                 "fails, but holds once "
-                f"the {what} of {_and(items_freed)} may differ between versions (partial "
+                f"the intercepts of {_and(items_freed)} may differ between versions (partial "
                 "invariance); compare means with those items' bias in mind, or leave them out"
             ),
         )

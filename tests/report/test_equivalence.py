@@ -175,3 +175,40 @@ def test_example_is_invariant_across_languages_by_construction() -> None:
     )
     (note,) = [n for n in eq.notes if n.startswith("EDS-9: language versions left out")]
     assert "Vietnamese" in note
+
+
+def _ordinal_study(folder: Path, *, dif: float, n_per_version: int = 350, seed: int = 5) -> Path:
+    """One wave of the RSES-10 (four categories: ordinal, WLSMV) in Khmer and Thai; ``dif``
+    shifts the latent responses of items 2 and 5 up in the Thai version."""
+    rng = np.random.default_rng(seed)
+    lang = np.array(["Khmer"] * n_per_version + ["Thai"] * n_per_version)
+    eta = rng.standard_normal(len(lang))
+    frame: dict[str, object] = {"rid": [f"P{i:04d}" for i in range(len(lang))], "language": lang}
+    for j in range(10):
+        y = 0.75 * eta + np.sqrt(1 - 0.75**2) * rng.standard_normal(len(lang))
+        if j + 1 in (2, 5):
+            y = y + dif * (lang == "Thai")
+        frame[f"rses_{j + 1}"] = 1 + np.searchsorted([-0.9, 0.0, 0.9], y)
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(frame).to_csv(folder / "survey.csv", index=False)
+    spec = {
+        "title": "Ordinal language versions (synthetic)",
+        "data": "survey.csv",
+        "id": "rid",
+        "instruments": [{"instrument": "rses10", "columns": "rses_{item}", "name": "rses"}],
+        "design": {"language": "language"},
+    }
+    path = folder / "study.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_planted_dif_in_ordinal_items_is_found_with_wlsmv(tmp_path: Path) -> None:
+    eq = _equivalence(_ordinal_study(tmp_path, dif=0.8))
+    lang = eq.table.set_index("level")
+    assert set(lang["estimator"]) == {"WLSMV"}
+    assert list(lang.index[:4]) == ["configural", "thresholds", "metric", "scalar"]
+    assert lang.loc["thresholds", "holds"]
+    assert not lang.loc["scalar", "holds"]
+    assert eq.verdicts["RSES-10"]["languages"] == "partial"
+    assert sorted(eq.freed["RSES-10"]) == ["rses_2", "rses_5"]
