@@ -172,3 +172,21 @@ def test_the_same_id_in_two_versions_of_a_wave_is_a_problem(tmp_path: Path) -> N
     )
     problems = study.validate()
     assert (problems["kind"] == "id").any()
+
+
+def test_a_coded_column_matches_the_entry_through_its_value_labels(tmp_path: Path) -> None:
+    _file(tmp_path, "km.csv", ["K1", "K2"], language=[1, 1])
+    _file(tmp_path, "th.csv", ["T1", "T2"], language=[2, 1])
+    book = "variables:\n  language:\n    value_labels: {1: Khmer / ខ្មែរ, 2: Thai}\n"
+    (tmp_path / "book.yaml").write_text(book, encoding="utf-8")
+    entries = [
+        {"path": "km.csv", "wave": 1, "language": "Khmer", "codebook": "book.yaml"},
+        {"path": "th.csv", "wave": 1, "language": "Thai", "codebook": "book.yaml"},
+    ]
+    err = _error(_study(tmp_path, entries))
+    # code 1 is 'Khmer / ខ្មែរ': it agrees with km.csv, not with th.csv's second row
+    assert err.key == "data[1].language"
+    assert "th.csv row 2" in str(err)
+    _file(tmp_path, "th.csv", ["T1", "T2"], language=[2, 2])
+    study = load_study(tmp_path / "study.yaml")
+    assert study.data["language"].tolist() == ["Khmer", "Khmer", "Thai", "Thai"]
