@@ -42,6 +42,13 @@ from stigma_analysis.report._common import (
     with_ci,
     without_counts,
 )
+from stigma_analysis.report._equivalence import (
+    ORDINAL_MAX_CATEGORIES,
+    Equivalence,
+    equivalence,
+    group_parameters,
+    longitudinal_parameters,
+)
 from stigma_analysis.report._figures import plot_binned, plot_means
 from stigma_analysis.report._model_tables import StudyModel, fit_study_models, model_table
 from stigma_analysis.report._structure_tables import (
@@ -60,6 +67,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CFA_CASES_PER_PARAMETER",
     "CFA_MIN_N",
+    "ORDINAL_MAX_CATEGORIES",
+    "Equivalence",
     "StudyModel",
     "alpha_by_wave",
     "captured_warnings",
@@ -71,15 +80,18 @@ __all__ = [
     "correlation_table",
     "cutoff_table",
     "disclose_blocks",
+    "equivalence",
     "figure_label",
     "fit_study_models",
     "format_p",
     "group_means",
+    "group_parameters",
     "hide_repeated",
     "higher_is_better",
     "instrument_table",
     "invariance_table",
     "invariance_verdicts",
+    "longitudinal_parameters",
     "missing_table",
     "model_table",
     "numeric",

@@ -28,9 +28,12 @@ import pandas as pd
 __all__ = [
     "CONSTRUCTS",
     "ITEM_SPECS",
+    "LANGUAGES",
+    "LANGUAGE_SHARES",
     "SITES",
     "ItemSpec",
     "default_parameters",
+    "draw_language",
     "generate",
 ]
 
@@ -42,6 +45,20 @@ SITES: tuple[tuple[int, str, str], ...] = (
     (4, "Poipet", "ប៉ោយប៉ែត"),
 )
 SITE_SHARES = (0.30, 0.25, 0.25, 0.20)
+
+# The language version each respondent answered in (code, name), and its shares within each
+# site (rows follow SITES). The measurement model is the same in every version: the example is
+# invariant across languages by construction.
+LANGUAGES: tuple[tuple[int, str], ...] = ((1, "Khmer"), (2, "Thai"), (3, "Vietnamese"))
+LANGUAGE_SHARES: tuple[tuple[float, float, float], ...] = (
+    (0.55, 0.20, 0.25),
+    (0.60, 0.30, 0.10),
+    (0.50, 0.40, 0.10),
+    (0.35, 0.55, 0.10),
+)
+# Its own random stream (entropy [seed, _LANGUAGE_STREAM]): drawing the language leaves every
+# other draw of a seed, hence every other column, exactly as it was.
+_LANGUAGE_STREAM = 0x4C414E47
 
 # Latent constructs in causal order (the order in which they are generated).
 CONSTRUCTS: tuple[str, ...] = (
@@ -417,6 +434,22 @@ def generate(
     data = data.loc[present.reshape(-1)].reset_index(drop=True)
     facts["retention"] = [float(present[t].mean()) for t in range(waves)]
     return data, latents, facts
+
+
+def draw_language(site: np.ndarray, seed: int) -> np.ndarray:
+    """The language version of each person (codes of LANGUAGES), drawn within their site from
+    a stream of its own, so that adding it changes no other draw of the seed."""
+    rng = np.random.default_rng([int(seed), _LANGUAGE_STREAM])
+    u = rng.random(len(site))
+    out = np.empty(len(site), dtype=np.int64)
+    codes = np.array([code for code, _ in LANGUAGES])
+    for k, (code, _, _) in enumerate(SITES):
+        members = site == code
+        cum = np.cumsum(LANGUAGE_SHARES[k])
+        out[members] = codes[
+            np.minimum(np.searchsorted(cum, u[members], side="right"), len(codes) - 1)
+        ]
+    return out
 
 
 def _draw_persons(n: int, rng: np.random.Generator, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -46,7 +46,9 @@ class SimulatedStudy:
     data : DataFrame
         Long raw data, one row per respondent and wave attended (dropouts have no rows after
         they leave). Columns: ``resp_id`` (``"S0001"``...), ``wave`` (1, 2, ...), ``site``
-        (1-4), ``arm`` (1 = intervention, 2 = comparison), ``age`` (years, 15-35 at baseline),
+        (1-4), ``arm`` (1 = intervention, 2 = comparison), ``language`` (the language version
+        answered: 1 = Khmer, 2 = Thai, 3 = Vietnamese; drawn within sites, the same over waves,
+        from a random stream of its own), ``age`` (years, 15-35 at baseline),
         ``sexual_violence`` (0/1), ``months_exploited`` (1-96), ``working`` (0/1), then the
         items ``ismi_1..ismi_29``, ``eds_1..eds_9``, ``mspss_1..mspss_12``,
         ``hscl_1..hscl_25``, ``rses_1..rses_10`` and the 18 ``reint_*`` items. Answers are
@@ -171,6 +173,7 @@ def simulate_study(
     data, latents, facts = model.generate(
         n=int(n), waves=int(waves), rng=rng, params=params, missing=missing, attrition=attrition
     )
+    data, latents = _with_language(data, latents, int(seed))
     truth = truth_mod.build_truth(
         params,
         data=data,
@@ -182,6 +185,26 @@ def simulate_study(
         attrition=attrition,
     )
     return SimulatedStudy(data=data, truth=truth, latents=latents)
+
+
+def _with_language(
+    data: pd.DataFrame, latents: pd.DataFrame, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add the ``language`` column (after ``arm``): a person's language version, constant over
+    waves, drawn within sites from its own stream (no other column changes)."""
+    from stigma_analysis.simulate._model import draw_language
+
+    first = latents[latents["wave"] == 1]
+    language = pd.Series(
+        draw_language(first["site"].to_numpy(), seed), index=first["resp_id"].to_numpy()
+    )
+    out = []
+    for frame in (data, latents):
+        values = language.reindex(frame["resp_id"].to_numpy()).to_numpy()
+        frame = frame.copy()
+        frame.insert(list(frame.columns).index("arm") + 1, "language", values)
+        out.append(frame)
+    return out[0], out[1]
 
 
 def _merge_paths(

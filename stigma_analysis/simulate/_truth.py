@@ -18,6 +18,8 @@ from stigma_analysis.simulate._model import (
     _ISMI_SUBSCALES,
     CONSTRUCTS,
     ITEM_SPECS,
+    LANGUAGE_SHARES,
+    LANGUAGES,
     MSPSS_SUBSCALES,
     REINT_DOMAINS,
     RSES_NEGATIVE,
@@ -311,6 +313,17 @@ def build_truth(
             "arm": {
                 "codes": {1: "intervention", 2: "comparison"},
                 "allocation": "1:1, randomised within site",
+            },
+            "language": {
+                "codes": dict(LANGUAGES),
+                "shares_within_site": {
+                    code: dict(zip([name for _, name in LANGUAGES], shares, strict=True))
+                    for (code, _, _), shares in zip(SITES, LANGUAGE_SHARES, strict=True)
+                },
+                "measurement": "the same item model in every language version (no differential "
+                "item functioning): the example is invariant across languages by construction",
+                "stream": "drawn within sites from a random stream of its own ([seed, 0x4C414E47]),"
+                " constant over waves; no other column depends on it",
             },
             "wave_spacing_years": params["age"]["years_per_wave"],
             "missing_codes": {97: "refused", 98: "don't know", 99: "not applicable"},

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from stigma_analysis.errors import SurveyWriteError
-from stigma_analysis.simulate._model import ITEM_SPECS, REINT_DOMAINS, RSES_NEGATIVE, SITES
+from stigma_analysis.simulate._model import (
+    ITEM_SPECS,
+    LANGUAGES,
+    REINT_DOMAINS,
+    RSES_NEGATIVE,
+    SITES,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,6 +120,7 @@ def sav_metadata(waves: int = 3) -> dict[str, Any]:
         "wave": "Survey wave",
         "site": "Site / ទីតាំង",
         "arm": "Study arm / ក្រុម",
+        "language": "Language version of the questionnaire answered",
         "age": "Age in years",
         "sexual_violence": "Experienced sexual violence during exploitation",
         "months_exploited": "Months in exploitation",
@@ -124,6 +131,7 @@ def sav_metadata(waves: int = 3) -> dict[str, Any]:
         "wave": {t: "Baseline" if t == 1 else f"{6 * (t - 1)} months" for t in range(1, waves + 1)},
         "site": {code: f"{en} / {km}" for code, en, km in SITES},
         "arm": {1: "Intervention / អន្តរាគមន៍", 2: "Comparison / ក្រុមប្រៀបធៀប"},
+        "language": dict(LANGUAGES),
         "sexual_violence": {**YES_NO, **MISSING_LABELS},
         "working": {**YES_NO, **MISSING_LABELS},
         "age": dict(MISSING_LABELS),
@@ -134,6 +142,7 @@ def sav_metadata(waves: int = 3) -> dict[str, Any]:
         "wave": "ordinal",
         "site": "nominal",
         "arm": "nominal",
+        "language": "nominal",
         "age": "scale",
         "sexual_violence": "nominal",
         "months_exploited": "scale",
@@ -144,6 +153,7 @@ def sav_metadata(waves: int = 3) -> dict[str, Any]:
         "wave": "F1.0",
         "site": "F1.0",
         "arm": "F1.0",
+        "language": "F1.0",
         "age": "F2.0",
         "sexual_violence": "F2.0",
         "months_exploited": "F2.0",
@@ -288,6 +298,7 @@ design:
   arm: arm                      # 1 = intervention, 2 = comparison
   reference_arm: 2              # the comparison arm
   site: site                    # sites 1-4
+  language: language            # the questionnaire's language version: Khmer, Thai, Vietnamese
 missing_codes: [97, 98, 99]     # refused, don't know, not applicable (also SPSS user-missing)
 instruments:
   - instrument: ismi29

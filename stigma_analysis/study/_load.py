@@ -63,8 +63,8 @@ def load_study(path: str | Path) -> Study:
     _check_design_spec(spec, path)
     bound = _bind_instruments(spec, path, folder)
     reading = _Reading()
-    for entry in spec.data:
-        _read_entry(entry, spec, bound, path=path, folder=folder, into=reading)
+    for i, entry in enumerate(spec.data):
+        _read_entry(entry, spec, bound, path=path, folder=folder, into=reading, key=f"data[{i}]")
     data = _combine(reading, spec, bound, path)
     missing = (
         pd.concat(reading.missing_parts, ignore_index=True)
@@ -111,6 +111,15 @@ def _check_design_spec(spec: StudySpec, path: Path) -> None:
             raise SpecError(
                 path, f"design.{part}", f"{getattr(spec.design, part)!r} is the id or wave column"
             )
+    declared = [(i, d.language) for i, d in enumerate(spec.data) if d.language is not None]
+    if declared and spec.design.language is None:
+        i, lang = declared[0]
+        raise SpecError(
+            path,
+            "design.language",
+            f"data[{i}] says its rows answered in {lang}: name the column that holds the "
+            "language version (e.g. `design: {language: language}`)",
+        )
     for j, g in enumerate(spec.groups):
         if g == spec.id:
             raise SpecError(
@@ -175,8 +184,10 @@ def _read_entry(
     path: Path,
     folder: Path,
     into: _Reading,
+    key: str,
 ) -> None:
-    """Read one data file: cleaning rules, wave values, missing codes, declared reversals."""
+    """Read one data file: cleaning rules, wave values, declared language, missing codes,
+    declared reversals."""
     file = folder / entry.path
     cb_path = folder / entry.codebook if entry.codebook else None
     override: Any = cb_path
@@ -220,6 +231,8 @@ def _read_entry(
         )
     wave_values = _wave_values(df, entry, spec, fname=fname, path=path, problems=into.problems)
     df = df.assign(**{spec.wave: wave_values.to_numpy()})
+    if entry.language is not None:
+        df = _declared_language(df, codebook, entry.language, spec, path=path, key=key, fname=fname)
     df[spec.id] = _id_text(df[spec.id])
     order = list(df.columns)
     updates, codebook = _missing_codes_and_reversals(df, codebook, spec, bound)
@@ -228,9 +241,51 @@ def _read_entry(
     df = pd.concat([meta, rest, pd.DataFrame(updates, index=df.index)], axis=1)
     df = df[["_file", "_row", *order]]
     for wv in sorted({int(w) for w in df[spec.wave]}):
-        into.codebooks[wv] = codebook
+        # a wave's language versions share a wave: its codebook is that of its first file
+        into.codebooks.setdefault(wv, codebook)
     into.missing_parts.append(_missing_table(codebook, df, spec.wave, fname))
     into.frames.append(df)
+
+
+def _declared_language(
+    df: pd.DataFrame,
+    codebook: Codebook,
+    language: str,
+    spec: StudySpec,
+    *,
+    path: Path,
+    key: str,
+    fname: str,
+) -> pd.DataFrame:
+    """Every row of a file declared as one language version gets that name in the
+    ``design.language`` column; a row that already says another language is refused."""
+    col = str(spec.design.language)
+    if col in df.columns:
+        var = codebook.variables.get(col)
+        labels = dict(var.value_labels) if var is not None else {}
+        want = language.casefold()
+
+        def names(v: Any) -> set[str]:
+            out = {str(v).strip().casefold()}
+            for code, label in labels.items():
+                if v == code or (_is_numeric(v) and _is_numeric(code) and float(v) == float(code)):
+                    out |= {
+                        str(label).strip().casefold(),
+                        str(label).split(" / ")[0].strip().casefold(),
+                    }
+            return out
+
+        present = df[col]
+        for pos in np.flatnonzero(present.notna().to_numpy()):
+            v = present.iloc[int(pos)]
+            if want not in names(v):
+                raise SpecError(
+                    path,
+                    f"{key}.language",
+                    f"{fname} row {int(pos) + 1}: the language column {col!r} holds {v!r}, but "
+                    f"the study file says every row of this file answered in {language}",
+                )
+    return df.assign(**{col: language})
 
 
 def _wave_values(

@@ -55,6 +55,16 @@ class DataFile(_Strict):
     """The XLSForm of a KoboToolbox/ODK export (see :func:`stigma_analysis.io.read_kobo`)."""
     sheet: str | int | None = None
     sep: str | None = None
+    language: str | None = None
+    """The language version every row of this file answered in (``Khmer``); its rows get it in
+    the ``design.language`` column. Two files may then share a wave if their languages differ."""
+
+    @field_validator("language")
+    @classmethod
+    def _named(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("name the language version (e.g. Khmer), or leave the key out")
+        return v.strip() if v is not None else v
 
 
 class InstrumentUse(_Strict):
@@ -258,9 +268,7 @@ class StudySpec(_Strict):
                 raise ValueError(
                     f"data[{missing[0]}].wave: each file needs a wave number when there are several"
                 )
-            waves = [d.wave for d in self.data]
-            if len(set(waves)) != len(waves):
-                raise ValueError("data: two files have the same wave number")
+            _check_shared_waves(self.data)
         names = [u.name for u in self.instruments]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -271,6 +279,29 @@ class StudySpec(_Strict):
         if len(set(mnames)) != len(mnames):
             raise ValueError("models: two models have the same name")
         return self
+
+
+def _check_shared_waves(data: Sequence[DataFile]) -> None:
+    """Files may share a wave only as different language versions of it (``language:``)."""
+    first: dict[int | None, int] = {}
+    for j, d in enumerate(data):
+        if d.wave not in first:
+            first[d.wave] = j
+            continue
+        i = first[d.wave]
+        a, b = data[i].language, d.language
+        if a is None or b is None:
+            raise ValueError(
+                f"data[{j}].wave: data[{i}] and data[{j}] have the same wave number ({d.wave}); "
+                "two files may share a wave only as different language versions, each with "
+                "its own `language:`"
+            )
+        same = [k for k, e in enumerate(data[:j]) if e.wave == d.wave and e.language == b]
+        if same:
+            raise ValueError(
+                f"data[{j}].language: data[{same[0]}] and data[{j}] are both wave {d.wave} in "
+                f"{b}; give each language version of a wave one file"
+            )
 
 
 def _read_spec(path: Path) -> StudySpec:

@@ -180,3 +180,13 @@ def test_the_study_seed_is_the_report_seed(pallant: dict[str, _Report]) -> None:
     research = pallant["reintegration"].all_text
     assert "Seed: 4242" in research
     assert "seed 4242" in research  # the multiple imputation
+
+
+def test_equivalence_section_fits_a_one_wave_study_without_languages(
+    pallant: dict[str, _Report],
+) -> None:
+    text = re.sub(r"\s+", " ", pallant["reintegration"].all_text)
+    assert "Measurement equivalence across language versions and waves" in text
+    assert "The study file declares no language versions (design.language)" in text
+    assert "The study has one wave, so equivalence over time is not tested." in text
+    assert "across language versions," not in text  # no verdict on versions it does not have

@@ -349,6 +349,22 @@ def test_numbers_equal_the_api(example_pages: dict[str, _Report], example_study:
     _check_numbers_match_api(example_pages, example_study)
 
 
+def test_equivalence_section_finds_the_example_comparable(
+    example_pages: dict[str, _Report],
+) -> None:
+    """The example is invariant across languages by construction (truth.yaml)."""
+    text = re.sub(r"\s+", " ", example_pages["reintegration"].all_text)
+    assert "Across the language versions (Khmer, Thai, Vietnamese) at wave 1" in text
+    assert (
+        "EDS-9: across language versions, mean comparisons between Khmer and Thai are "
+        "defensible (scalar invariance holds); over time, mean comparisons between waves 1 "
+        "and 3 are defensible (scalar invariance holds)."
+    ) in text
+    assert "not defensible" not in text
+    table = example_pages["reintegration"].frame("tbl-equivalence")
+    assert set(table["holds"]) <= {"yes", ""}
+
+
 def test_provisional_instruments_are_stated(example_pages: dict[str, _Report]) -> None:
     text = example_pages["reintegration"].all_text
     assert "HSCL-25 is provisional:" in text
