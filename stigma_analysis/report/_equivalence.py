@@ -111,15 +111,34 @@ class Equivalence:
     notes: list[str] = field(default_factory=list)
 
 
-def longitudinal_parameters(n_items: int, n_factors: int, n_waves: int = 2) -> int:
+def longitudinal_parameters(
+    n_items: int, n_factors: int, n_waves: int = 2, *, categories: int | None = None
+) -> int:
     """Free parameters of the configural longitudinal model (factor variances fixed).
 
-    Per wave ``k`` loadings, ``k`` intercepts and ``k`` residual variances; the covariances of
-    all ``T f`` factors; each item's residual covariance with itself at the other waves:
-    ``3 k T + T f (T f - 1) / 2 + k T (T - 1) / 2``.
+    Continuous items: per wave ``k`` loadings, ``k`` intercepts and ``k`` residual variances.
+    Ordinal items with ``categories`` answer categories (WLSMV, delta parameterisation): per
+    wave ``k`` loadings and ``k (categories - 1)`` thresholds. Both: the covariances of all
+    ``T f`` factors and each item's residual covariance with itself at the other waves
+    (``k T (T - 1) / 2``).
     """
     tf = n_waves * n_factors
-    return 3 * n_items * n_waves + tf * (tf - 1) // 2 + n_items * n_waves * (n_waves - 1) // 2
+    per_item = 3 if categories is None else 1 + (categories - 1)
+    return (
+        per_item * n_items * n_waves + tf * (tf - 1) // 2 + n_items * n_waves * (n_waves - 1) // 2
+    )
+
+
+def _categories(b: BoundInstrument) -> int:
+    r = b.instrument.response
+    return int(r.max - r.min) + 1
+
+
+def _levels(ordinal: bool) -> tuple[str, ...]:
+    """The levels tested: thresholds before loadings for ordinal items (Wu & Estabrook 2016)."""
+    if ordinal:
+        return ("configural", "thresholds", "metric", "scalar")
+    return ("configural", "metric", "scalar")
 
 
 def group_parameters(b: BoundInstrument, *, ordinal: bool) -> int:
@@ -133,8 +152,7 @@ def group_parameters(b: BoundInstrument, *, ordinal: bool) -> int:
     k = len(items)
     if not ordinal:
         return cfa_parameters(k, f) + k
-    r = b.instrument.response
-    return k + k * int(r.max - r.min) + f * (f - 1) // 2
+    return k + k * (_categories(b) - 1) + f * (f - 1) // 2
 
 
 def _is_ordinal(b: BoundInstrument, max_categories: int) -> bool:
@@ -277,7 +295,9 @@ def equivalence(
             verdict["languages"] = kind
             if items:
                 freed[name] = items
-        wave_rows, wkind, wave_text = _across_waves(study, b, policy=policy, notes=notes)
+        wave_rows, wkind, wave_text = _across_waves(
+            study, b, ordinal=ordinal, policy=policy, notes=notes
+        )
         rows += wave_rows
         verdict["waves"] = wkind
         verdicts[name] = verdict
@@ -335,12 +355,9 @@ def _across_languages(  # noqa: PLR0911 - one return per verdict
     part, safe = _safe_items(part, b, keep=[lang])
     item_of = {safe[i]: b.columns[i] for i in safe}
     model = default_model(b.instrument, safe)
-    levels: tuple[str, ...] = ("configural", "metric", "scalar")
-    if ordinal:
-        levels = ("configural", "thresholds", "metric", "scalar")
     try:
         with captured_warnings() as found:
-            inv = invariance(part, model, group=lang, levels=levels, ordered=ordinal)
+            inv = invariance(part, model, group=lang, levels=_levels(ordinal), ordered=ordinal)
     except (ValueError, np.linalg.LinAlgError) as exc:
         notes.append(
             f"{name}: the multi-group model could not be fitted ({without_counts(str(exc))})"
@@ -436,7 +453,12 @@ def _across_languages(  # noqa: PLR0911 - one return per verdict
 
 
 def _across_waves(  # noqa: PLR0911 - one return per verdict
-    study: Study, b: BoundInstrument, *, policy: DisclosurePolicy, notes: list[str]
+    study: Study,
+    b: BoundInstrument,
+    *,
+    ordinal: bool,
+    policy: DisclosurePolicy,
+    notes: list[str],
 ) -> tuple[list[dict[str, Any]], str, str]:
     """Rows, verdict kind and phrase for one instrument over waves (first vs last)."""
     from stigma_analysis.structure import default_model, longitudinal_invariance
@@ -447,7 +469,10 @@ def _across_waves(  # noqa: PLR0911 - one return per verdict
     name = short_name(b.instrument)
     w0, w1 = waves[0], waves[-1]
     items, n_factors = _model_items(b)
-    need = max(CFA_MIN_N, CFA_CASES_PER_PARAMETER * longitudinal_parameters(len(items), n_factors))
+    n_par = longitudinal_parameters(
+        len(items), n_factors, categories=_categories(b) if ordinal else None
+    )
+    need = max(CFA_MIN_N, CFA_CASES_PER_PARAMETER * n_par)
     wide = []
     for w in (w0, w1):
         part = study.data[study.data[study.wave] == w]
@@ -474,7 +499,8 @@ def _across_waves(  # noqa: PLR0911 - one return per verdict
                 both.reset_index(drop=True),
                 model,
                 waves=(f"t{w0}", f"t{w1}"),
-                levels=("configural", "metric", "scalar"),
+                levels=_levels(ordinal),
+                ordered=ordinal,
             )
     except (ValueError, np.linalg.LinAlgError) as exc:
         notes.append(
@@ -482,7 +508,7 @@ def _across_waves(  # noqa: PLR0911 - one return per verdict
         )
         return [], "unclear", "equivalence cannot be judged (the model could not be fitted)"
     notes += [f"{name} (over time): {without_counts(w)}" for w in found]
-    rows = _rows(cast("pd.DataFrame", inv), name=name, comparison="waves", ordinal=False)
+    rows = _rows(cast("pd.DataFrame", inv), name=name, comparison="waves", ordinal=ordinal)
     kind, failed = _kind(rows)
     if kind == "full":
         return (
