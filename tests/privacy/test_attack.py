@@ -341,8 +341,11 @@ def test_the_flow_is_linked_to_the_other_tables(small_cells: Study, which: str) 
     (attacker,) = attack_report(study, joint=True, instruments=["ismi"])
     flow = [k for k in attacker.keys if k[0] == "flow"]
     assert len(flow) == 3 * 2 * 2  # (2 arms + all) x 2 later waves x (seen, not seen)
-    links = [t for t, _ in attacker.inequalities if any(attacker.keys.get(k) in t for k in flow)]
-    assert len(links) >= 3 * 2 + 2  # among the wave's respondents; analysed >= scored at both
+    names = {i: k for k, i in attacker.keys.items()}
+    ids = {attacker.keys[k] for k in flow}
+    linked = {names[i][0] for t, _ in attacker.inequalities if ids & set(t) for i in t}
+    # among the wave's respondents; the people analysed include those scored at both visits
+    assert linked == {"flow", "resp", "change", "both"}
     found = attacker.intervals()
     assert {k: v for k, v in found.items() if v[0] == v[1]} == {}
 
