@@ -270,7 +270,103 @@ def attack_report(
                 k_ids.append(k_id)
             attacker.known_sum(n_ids)
             attacker.known_sum(k_ids)
+    _attrition_section(study, policy, table(), arm=arm, instruments=instruments)
     return [a for a in attackers if a.lower]
+
+
+def _attrition_section(
+    study: Study,
+    policy: Any,
+    attacker: Attacker,
+    *,
+    arm: str | None,
+    instruments: Sequence[str] | None,
+) -> None:
+    """The programme report's "Who we lost touch with": the retention table and the
+    participant flow diagram (boxes by arm), linked to what the other tables count.
+
+    Keys shared with the other tables (the same people): the flow's enrolled are the
+    respondents of the first wave (``("resp", first, "*", arm)``), the retention table's
+    ``reached`` are each wave's respondents (``("resp", w, "*", "*")``). Relations, by arm
+    and for all arms: enrolled = seen + not seen at each later wave; the arms add up to the
+    "all" column; the people seen at a wave are among its respondents (``<=``: people who
+    joined later are respondents too); the people scored at both the first and the last wave
+    (change tables, cut-offs of the people met at both) are among those seen at the last.
+    """
+    from stigma_analysis.report._flow import ALL, flow_counts, flow_table
+
+    wave, first, last = study.wave, study.waves[0], study.waves[-1]
+    by = arm if arm else None
+    raw = flow_counts(study.data, id=study.id, wave=wave, arm=by).set_index(["arm", "wave"])
+    shown = flow_table(study, arm=by, policy=policy).set_index(["arm", "wave", "box"])["n"]
+    codes = list(dict.fromkeys(raw.index.get_level_values("arm")))
+    arms = [c for c in codes if c != ALL]
+    name = {c: ("*" if c == ALL else _label(study, str(arm), c)) for c in codes}
+
+    def key(code: Any, w: Any, box: str) -> tuple[Any, ...]:
+        if box == "enrolled":
+            return ("resp", int(first), "*", name[code])
+        if box == "seen" and w == first:
+            return ("resp", int(first), "*", name[code])
+        return ("flow", int(w), name[code], box)
+
+    if ("resp", int(first), "*", "*") in attacker.keys:  # linked: the same labels as there
+        unknown = [c for c in codes if ("resp", int(first), "*", name[c]) not in attacker.keys]
+        if unknown:
+            raise AssertionError(f"flow arms {unknown} are not columns of the sample table")
+    ids: dict[tuple[Any, Any, str], int] = {}
+    for (code, w, box), text in shown.items():
+        column = "enrolled" if box == "enrolled" else box
+        value = int(text) if str(text).isdigit() else text  # the table's n is text
+        ids[(code, w, box)] = attacker.read(
+            key(code, w, box), value, float(raw.loc[(code, w), column])
+        )
+    later = [w for w in study.waves if w != first]
+    for code in codes:
+        enrolled = ids[(code, first, "enrolled")]
+        for w in later:
+            attacker.sum_is([ids[(code, w, "seen")], ids[(code, w, "not seen")]], enrolled)
+            met = attacker.keys.get(("resp", int(w), "*", name[code]))
+            if met is not None:  # seen again at w: among the respondents of w
+                attacker.at_most({ids[(code, w, "seen")]: 1.0, met: -1.0})
+    if arms:
+        for w in later:
+            for box in ("seen", "not seen"):
+                attacker.sum_is([ids[(c, w, box)] for c in arms], ids[(ALL, w, box)])
+        attacker.sum_is([ids[(c, first, "enrolled")] for c in arms], ids[(ALL, first, "enrolled")])
+
+    # people scored at both the first and the last wave are among those seen at the last
+    if later:
+        for k, i in list(attacker.keys.items()):
+            if not (isinstance(k, tuple) and k[0] in ("change", "both")):
+                continue
+            if k[0] == "change" and not (k[3] == "*" and k[4] == "n"):
+                continue
+            if instruments is not None and not any(str(k[1]).startswith(b) for b in instruments):
+                continue
+            a = k[2] if k[0] == "change" else k[3]
+            code = next((c for c in codes if name[c] == a), None)
+            if code is not None and (k[0] == "change" or k[2] in (first, last)):
+                attacker.at_most({i: 1.0, ids[(code, last, "seen")]: -1.0})
+
+    # Participants reached at each visit (retention table), disclosed as the document does:
+    # reached = the wave's respondents; also at the first visit = the flow's "all" seen.
+    from stigma_analysis.report._flow import disclose_retention, retention_counts
+
+    raw_r = retention_counts(study)
+    safe_r = disclose_retention(raw_r, policy)
+    for r, s_reached, s_both in zip(
+        raw_r.itertuples(index=False),
+        safe_r["reached"],
+        safe_r["reached_from_first_visit"],
+        strict=True,
+    ):
+        w = r.visit
+        attacker.read(("resp", int(w), "*", "*"), s_reached, float(r.reached))
+        box = "enrolled" if w == first else "seen"
+        both = attacker.read(key(ALL, w, box), s_both, float(r.reached_from_first_visit))
+        if w != first:
+            attacker.at_most({both: 1.0, attacker.keys[("resp", int(w), "*", "*")]: -1.0})
 
 
 def _seen_at_both(scores: pd.DataFrame, study: Study, first: Any, last: Any) -> pd.DataFrame:
