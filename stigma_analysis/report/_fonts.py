@@ -6,7 +6,9 @@ wheels), so every format renders Khmer and Thai without system fonts and offline
 * PDF: the font folders are passed to Typst (``font_paths``); Typst shapes the text.
 * figures: :func:`use_report_fonts` registers the files with matplotlib and sets the
   family list ``Noto Sans, Noto Sans Khmer, Noto Sans Thai, DejaVu Sans``, so a Khmer label
-  falls back glyph by glyph to the Khmer font instead of drawing boxes.
+  falls back to the Khmer font instead of drawing boxes. matplotlib (3.11 or later, which the
+  package requires) shapes each run with libraqm and HarfBuzz, bundled in its wheels: stacked
+  consonants, pre-base vowels and stacked Thai marks come out as in the PDF's text.
 * Word: the document names the families (Latin and complex-script fonts per run); Word
   draws them only where they are installed (the ``.ttf`` files can be installed from the
   folders :func:`font_files` returns).
@@ -82,9 +84,10 @@ def script_family(text: str) -> str | None:
 def use_report_fonts() -> list[str]:
     """Register the report fonts with matplotlib and make them the sans-serif family list.
 
-    Returns the family list set as ``rcParams["font.family"]``; matplotlib falls back per
-    glyph along it, so Khmer and Thai labels draw their glyphs (matplotlib does not apply
-    complex-script shaping; the PDF and Word outputs do).
+    Returns the family list set as ``rcParams["font.family"]``; matplotlib falls back along
+    it, so Khmer and Thai labels draw their glyphs, shaped (matplotlib 3.11 or later lays text
+    out with HarfBuzz). The report kernel calls this before any cell runs, so every report
+    figure is drawn with these fonts and embedded as the same PNG in HTML, Word and PDF.
     """
     import matplotlib as mpl
     from matplotlib import font_manager
