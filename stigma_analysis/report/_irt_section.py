@@ -101,8 +101,9 @@ class IRTSection:
         Per instrument: ``item, a, b1..bk, info_share`` (percent of the test information over
         θ from -4 to 4), reverse-keyed items reversed.
     dif : pandas.DataFrame
-        One row per tested item: ``instrument, item, chisq, df, p`` (the 2-df χ² of model 1 vs
-        3), ``p_min`` (smallest p of the three tests), ``r2_change`` (Nagelkerke, 1 → 3),
+        One row per tested item: ``instrument, item, chisq, df, p`` (the χ² of model 1 vs 3,
+        2 df with two versions), ``p_uniform`` (1 vs 2), ``p_nonuniform`` (2 vs 3), ``p_min``
+        (smallest p of the three tests), ``r2_change`` (Nagelkerke, 1 → 3),
         ``jodoin_gierl, zumbo_thomas`` (bands), ``lr_chisq, lr_df, lr_p`` (NaN where not
         run), ``flagged``.
     language : str or None
@@ -148,9 +149,12 @@ def _labels(study: Study, column: str, values: pd.Series) -> pd.Series:
         if v in labels:
             return str(labels[v])
         try:
-            return str(labels.get(float(v), v))
+            f = float(v)
         except (TypeError, ValueError):
             return str(v)
+        if f in labels:
+            return str(labels[f])
+        return str(int(f)) if f.is_integer() else str(v)
 
     return values.map(one)
 
@@ -221,8 +225,12 @@ def irt_section(
                 f"at {study.wave} {wave}"
             )
             continue
-        with captured_warnings() as found:
-            fit = irt(complete, b.instrument, columns=b.columns, se=False)
+        try:
+            with captured_warnings() as found:
+                fit = irt(complete, b.instrument, columns=b.columns, se=False)
+        except ValueError as exc:  # e.g. an item everyone answered the same way
+            notes.append(f"{name}: not fitted: {without_counts(str(exc))}")
+            continue
         notes += [f"{name}: {without_counts(w)}" for w in found]
         fits[name] = fit
         items_out[name] = _item_table(fit)
@@ -258,7 +266,8 @@ def irt_section(
                 row["dif_items"] = sum(r["flagged"] for r in rows)
                 versions_used += [v for v in groups_fit if v not in versions_used]
         summary.append(row)
-    dif_cols = ["instrument", "item", "chisq", "df", "p", "p_min", "r2_change"]
+    dif_cols = ["instrument", "item", "chisq", "df", "p", "p_uniform", "p_nonuniform", "p_min"]
+    dif_cols += ["r2_change"]
     dif_cols += ["jodoin_gierl", "zumbo_thomas", "lr_chisq", "lr_df", "lr_p", "flagged"]
     return IRTSection(
         summary=pd.DataFrame(
@@ -320,44 +329,26 @@ def _dif_by_version(
     rows_in = version.isin(keep).to_numpy()
     part = complete.loc[rows_in]
     groups = version[rows_in]
-    anchors = list(fit.items)
-    flagged: list[str] = []
-    table = pd.DataFrame()
-    with captured_warnings() as found:
-        for _ in range(PURIFY_ROUNDS):
-            # the matching trait: EAP θ of the pooled calibration from the unflagged items
-            theta = fit.scores(items=anchors)["theta"]
-            res = dif_ordinal(
-                part, groups, b.instrument, columns=b.columns, matching=theta, alpha=alpha
+    try:
+        with captured_warnings() as found:
+            flagged, table, lr = _purified_dif(
+                fit, part, groups, b, alpha=alpha, dif_ordinal=dif_ordinal, dif_lr=dif_lr
             )
-            table = res.to_frame()
-            p_min = table[["p12", "p13", "p23"]].min(axis=1)
-            new = table.loc[
-                (p_min < alpha) & (table["nagelkerke_13"] >= JODOIN_GIERL[0]), "item"
-            ].tolist()
-            if new == flagged:
-                break
-            flagged = new
-            anchors = [i for i in fit.items if i not in set(flagged)]
-            if len(anchors) < 2:
-                break
-        lr = None
-        if flagged and len(anchors) >= 1 and len(flagged) <= LR_MAX_ITEMS:
-            lr = dif_lr(
-                part,
-                groups,
-                b.instrument,
-                columns=b.columns,
-                anchors=anchors,
-                items_to_test=flagged,
-                alpha=alpha,
-            )
+    except ValueError as exc:  # e.g. an item with one answer in the versions compared
+        notes.append(f"{name}: DIF not tested: {without_counts(str(exc))}")
+        return None
     notes += [f"{name}: {without_counts(w)}" for w in found]
     by_version = {}
     for v in keep:
-        with captured_warnings() as found:
-            rows_v = (groups == v).to_numpy()
-            by_version[str(v)] = irt(part.loc[rows_v], b.instrument, columns=b.columns, se=False)
+        rows_v = (groups == v).to_numpy()
+        try:
+            with captured_warnings() as found:
+                by_version[str(v)] = irt(
+                    part.loc[rows_v], b.instrument, columns=b.columns, se=False
+                )
+        except ValueError as exc:
+            notes.append(f"{name}, {v} version: no information curve: {without_counts(str(exc))}")
+            continue
         notes += [f"{name}, {v} version: {without_counts(w)}" for w in found]
     if flagged and lr is None:
         notes.append(
@@ -367,6 +358,60 @@ def _dif_by_version(
             else f"{name}: every item was flagged, so no anchor items remain for the "
             "likelihood-ratio test"
         )
+    rows = _dif_rows(name, table, flagged, lr)
+    return rows, by_version, lr, counts
+
+
+def _purified_dif(
+    fit: IRTResult,
+    part: pd.DataFrame,
+    groups: pd.Series,
+    b: BoundInstrument,
+    *,
+    alpha: float,
+    dif_ordinal: Any,
+    dif_lr: Any,
+) -> tuple[list[str], pd.DataFrame, DIFResult | None]:
+    """Ordinal DIF with θ re-scored from the unflagged items until the flags are stable; then
+    the likelihood-ratio test of the flagged items with the others as anchors."""
+    anchors = list(fit.items)
+    flagged: list[str] = []
+    table = pd.DataFrame()
+    for _ in range(PURIFY_ROUNDS):
+        # the matching trait: EAP θ of the pooled calibration from the unflagged items
+        theta = fit.scores(items=anchors)["theta"]
+        res = dif_ordinal(
+            part, groups, b.instrument, columns=b.columns, matching=theta, alpha=alpha
+        )
+        table = res.to_frame()
+        p_min = table[["p12", "p13", "p23"]].min(axis=1)
+        new = table.loc[
+            (p_min < alpha) & (table["nagelkerke_13"] >= JODOIN_GIERL[0]), "item"
+        ].tolist()
+        if new == flagged:
+            break
+        flagged = new
+        anchors = [i for i in fit.items if i not in set(flagged)]
+        if len(anchors) < 2:
+            break
+    lr = None
+    if flagged and len(anchors) >= 1 and len(flagged) <= LR_MAX_ITEMS:
+        lr = dif_lr(
+            part,
+            groups,
+            b.instrument,
+            columns=b.columns,
+            anchors=anchors,
+            items_to_test=flagged,
+            alpha=alpha,
+        )
+    return flagged, table, lr
+
+
+def _dif_rows(
+    name: str, table: pd.DataFrame, flagged: list[str], lr: DIFResult | None
+) -> list[dict[str, Any]]:
+    """The section's DIF rows of one instrument (ordinal statistics, bands, LR where run)."""
     lr_rows: dict[Any, dict[Any, Any]] = (
         lr.to_frame().set_index("item").to_dict("index") if lr is not None else {}
     )
@@ -383,6 +428,8 @@ def _dif_by_version(
                 "chisq": float(r["chi13"]),
                 "df": int(r["df13"]),
                 "p": float(r["p13"]),
+                "p_uniform": float(r["p12"]),
+                "p_nonuniform": float(r["p23"]),
                 "p_min": float(p_min[k]),
                 "r2_change": r2,
                 "jodoin_gierl": dif_band(r2, JODOIN_GIERL),
@@ -393,7 +440,7 @@ def _dif_by_version(
                 "flagged": item in set(flagged),
             }
         )
-    return rows, by_version, lr, counts
+    return rows
 
 
 def version_counts(section: IRTSection, study: Study) -> pd.DataFrame:
