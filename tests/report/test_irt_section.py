@@ -6,9 +6,9 @@ uniform, one non-uniform), plus a third version with 3 respondents (below ``min_
 - the section's computations flag exactly the planted items; without ``design.language`` only
   the graded response models are fitted; a small version is left out without its name or size;
 - the item information shares equal the closed form of the 2PL (a hand calculation);
-- the rendered report (HTML and Word from one execution) names exactly the planted items, shows
-  both figures with their text alternative in both formats, and never the small version; the
-  same study without ``design.language`` says what DIF by language needs.
+- the rendered report (HTML, Word and PDF from one execution) names exactly the planted items,
+  shows both figures with their text alternative in all three formats, and never the small
+  version; the same study without ``design.language`` says what DIF by language needs.
 
 The two renders take about 30-60 s each on the shared machine.
 """
@@ -22,6 +22,7 @@ from pathlib import Path
 import docx
 import numpy as np
 import pandas as pd
+import pypdf
 import pytest
 
 import stigma_analysis as sa
@@ -37,6 +38,7 @@ from tests.report.test_documents import (
     _without_images,
 )
 from tests.report.test_documents import _Report as Page
+from tests.report.test_pdf import _alts
 
 NAME = "ATTITUDE-10"
 
@@ -171,7 +173,7 @@ def rendered(language: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         RESEARCH,
         language,
         output_dir=tmp_path_factory.mktemp("language-report"),
-        formats=("html", "docx"),
+        formats=("html", "docx", "pdf"),
         engine="builtin",
         progress=False,
     )
@@ -217,7 +219,7 @@ def _irt_alts(html: HtmlReport) -> list[str]:
     return [a for a in html.alts if "theta" in a]
 
 
-def test_figures_with_alt_text_in_html_and_word(rendered: dict[str, Path]) -> None:
+def test_figures_with_alt_text_in_html_word_and_pdf(rendered: dict[str, Path]) -> None:
     html = read_html(rendered["html"])
     alts = _irt_alts(html)
     assert len(alts) == 2
@@ -229,6 +231,9 @@ def test_figures_with_alt_text_in_html_and_word(rendered: dict[str, Path]) -> No
     document = docx.Document(str(rendered["docx"]))
     descriptions = [s._inline.docPr.get("descr") for s in document.inline_shapes]
     assert [d for d in descriptions if "theta" in d] == alts
+    pdf = pypdf.PdfReader(str(rendered["pdf"]))
+    in_pdf = _alts(pdf.trailer["/Root"]["/StructTreeRoot"])
+    assert [a for a in in_pdf if "theta" in a] == alts
 
 
 @pytest.fixture(scope="module")
