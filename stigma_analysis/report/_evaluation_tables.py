@@ -44,6 +44,7 @@ __all__ = [
     "clinical_grid",
     "conclusion_change",
     "disclose_clinical",
+    "disclose_grid",
     "dropout_sensitivity",
     "jacobson_truax_grid",
     "lacking_norms",
@@ -301,6 +302,33 @@ def clinical_grid(
     return table, edges
 
 
+def disclose_grid(policy: Any, grid: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`clinical_grid` safe to draw: bins of fewer than ``min_cell`` people, zero
+    included, all read ``0-<min_cell - 1>`` (hatched in the figure).
+
+    The table passes the gate (``policy.disclose``, no totals assumed: its row and column sums
+    are published nowhere); then its zeros are hidden like its small cells, so that hidden
+    bins are not each known to hold at least one person (a row of three such bins with two
+    people would otherwise be pinned down by the grand total, the people met at both visits).
+    When a single bin is hidden, the smallest shown bin is hidden with it (the grand total
+    would give it back).
+    """
+    safe = policy.disclose(grid, count_columns=list(grid.columns), totals="none")
+    marker = f"0-{policy.min_cell - 1}"
+    values = grid.to_numpy(dtype=float)
+    shown = np.array([[not _hidden(v) for v in row] for row in safe.to_numpy(dtype=object)]) & (
+        values >= policy.min_cell
+    )
+    if (~shown).sum() == 1 and shown.any():
+        smallest = np.where(shown, values, np.inf)
+        shown[np.unravel_index(int(np.argmin(smallest)), values.shape)] = False
+    return pd.DataFrame(
+        np.where(shown, values.astype("int64").astype(object), marker),
+        index=grid.index,
+        columns=grid.columns,
+    )
+
+
 def jacobson_truax_grid(
     safe: pd.DataFrame,
     edges: np.ndarray,
@@ -352,7 +380,7 @@ def jacobson_truax_grid(
         ax.axhline(cutoff, color="#c51b7d", linewidth=1.0, linestyle=":", label="cut-off")
         ax.axvline(cutoff, color="#c51b7d", linewidth=1.0, linestyle=":")
     ax.add_patch(Rectangle((0, 0), 0, 0, facecolor="#eeeeee", edgecolor="#bbbbbb", hatch="///",
-                           label="hidden (few people)"))  # fmt: skip
+                           label="fewer than the smallest number shown"))  # fmt: skip
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_xlabel(xlabel)
