@@ -180,3 +180,31 @@ def test_the_study_seed_is_the_report_seed(pallant: dict[str, _Report]) -> None:
     research = pallant["reintegration"].all_text
     assert "Seed: 4242" in research
     assert "seed 4242" in research  # the multiple imputation
+
+
+# ----------------------------------------------------------------------------- who recovered, drop-out
+def test_who_recovered_without_norms_names_the_instrument(programme: _Report) -> None:
+    text = programme.all_text
+    assert "sec-clinical" in programme.heading_ids
+    assert "Depression symptoms has no declared population norms" in text
+    assert "instruments[i].norms" in text
+    assert not _tables(programme, "tbl-clinical")
+
+
+def test_dropout_sensitivity_on_a_programme_column(programme: _Report) -> None:
+    text = programme.all_text
+    assert "sec-dropout" in programme.heading_ids
+    assert "Depression symptoms (lower is better): With the lost participants assumed" in text
+    assert "the programme group did better than the comparison group" in text
+    (weights,) = _tables(programme, "tbl-dropout")
+    assert list(weights["analysis"]) == ["unweighted", "retention weights"]
+
+
+def test_one_wave_no_arm_study_says_why_the_new_sections_are_empty(
+    pallant: dict[str, _Report],
+) -> None:
+    ngo = pallant["programme-evaluation"]
+    assert "sec-clinical" in ngo.heading_ids
+    assert "nobody's recovery can be judged yet" in ngo.all_text
+    assert "no difference" not in ngo.all_text
+    assert "names no programme and comparison arms, so there is no group difference" in ngo.all_text
