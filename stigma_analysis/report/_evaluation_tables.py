@@ -379,8 +379,10 @@ def jacobson_truax_grid(
     if math.isfinite(cutoff):
         ax.axhline(cutoff, color="#c51b7d", linewidth=1.0, linestyle=":", label="cut-off")
         ax.axvline(cutoff, color="#c51b7d", linewidth=1.0, linestyle=":")
+    hidden = [str(v) for v in values.flat if _hidden(v)]
+    shown_as = hidden[0].replace("-", " to ") + " people" if hidden else "hidden"
     ax.add_patch(Rectangle((0, 0), 0, 0, facecolor="#eeeeee", edgecolor="#bbbbbb", hatch="///",
-                           label="fewer than the smallest number shown"))  # fmt: skip
+                           label=shown_as))  # fmt: skip
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_xlabel(xlabel)
@@ -630,8 +632,9 @@ def lacking_norms(instruments: Sequence[tuple[str, bool]]) -> str:
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     verb = "has" if len(names) == 1 else "have"
     return (
-        f"{listed} {verb} no declared population norms, so whether people moved into the "
-        "healthy range cannot be judged; a study can declare published norms in its study file "
+        f"{listed} {verb} no declared population norms, so whether people moved into the range "
+        "of people without the problem cannot be judged; a study can declare published norms "
+        "in its study file "
         "(`instruments[i].norms`: `functional` and/or `dysfunctional` `{mean, sd}` and a "
         "`citation`, see docs/FORMATS.md)."
     )
