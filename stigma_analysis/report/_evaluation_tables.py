@@ -415,8 +415,8 @@ class DropoutSensitivity:
     m: int
 
 
-DELTA_STEPS = tuple(round(k, 2) for k in np.arange(-1.0, 1.0001, 0.05))
-"""The delta grid in first-visit standard deviations (-1 to 1 by 0.05)."""
+DELTA_STEPS = tuple(round(k, 2) for k in np.arange(-1.0, 1.0001, 0.1))
+"""The delta grid in first-visit standard deviations (-1 to 1 by 0.1)."""
 
 
 def dropout_sensitivity(
@@ -431,7 +431,7 @@ def dropout_sensitivity(
     treatment: Any,
     control: Any,
     site: str | None = None,
-    m: int = 10,
+    m: int = 5,
     seed: int,
 ) -> DropoutSensitivity:
     """Unweighted, retention-weighted and delta-adjusted arm effects on ``score`` at ``post``.
@@ -444,7 +444,7 @@ def dropout_sensitivity(
         As in :func:`~stigma_analysis.evaluation.tipping_point`.
     site : str, optional
         A covariate of the retention model and of both analyses (as a category).
-    m : int, default 10
+    m : int, default 5
         Imputations of the tipping-point analysis.
     seed : int
 

@@ -70,7 +70,7 @@ def test_dropout_sensitivity_on_the_example(programme_files: dict[str, Path]) ->
     (tipping,) = _table_with(page, "shift (sd)")
     assert tipping[0][:3] == ["scale", "shift (sd)", "shift (points)"]
     assert sum(r[1] == "0.00" for r in tipping[1:]) == 6  # the MAR row of each instrument
-    assert "Each row combines 10 imputations." in text
+    assert "Each row combines 5 imputations." in text
     # ISMI: clear at delta = 0, gone at 0.4 sd worse (tests/report/test_evaluation_tables.py)
     assert re.search(
         r"intervention group's lost participants would have to have scored about "
