@@ -415,7 +415,7 @@ class DropoutSensitivity:
     m: int
 
 
-DELTA_STEPS = tuple(round(k, 2) for k in np.arange(-1.0, 1.0001, 0.1))
+DELTA_STEPS = tuple(k / 10 for k in range(-10, 11))
 """The delta grid in first-visit standard deviations (-1 to 1 by 0.1)."""
 
 
@@ -557,7 +557,8 @@ def tipping_rows(
 
     Returns ``shift_sd, delta, estimate, ci_low, ci_high, p`` (no counts).
     """
-    t = result.tipping.table.assign(shift_sd=(result.tipping.table["delta"] / result.sd).round(2))
+    shift = (result.tipping.table["delta"] / result.sd).round(2) + 0.0  # no "-0.00"
+    t = result.tipping.table.assign(shift_sd=shift)
     keep = t["shift_sd"].isin([float(k) for k in steps])
     change = conclusion_change(result)
     if change is not None:

@@ -213,4 +213,8 @@ def test_dropout_sensitivity_on_the_example(ctx) -> None:  # type: ignore[no-unt
     )  # fmt: skip
     assert res.tipping.mar_estimate == pytest.approx(direct.mar_estimate, abs=1e-12)
     assert res.m == 5
+    assert 0.0 in E.DELTA_STEPS
+    shown = E.tipping_rows(res)["shift_sd"].tolist()
+    assert {-1.0, -0.5, 0.0, 0.5, 1.0} <= set(shown)
+    assert "-0.0" not in str(shown)  # the MAR row reads 0.00, not -0.00
     assert len(res.tipping.table) == len(E.DELTA_STEPS)
