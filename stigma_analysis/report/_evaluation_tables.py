@@ -307,9 +307,10 @@ def disclose_grid(policy: Any, grid: pd.DataFrame) -> pd.DataFrame:
     included, all read ``0-<min_cell - 1>`` (hatched in the figure).
 
     The table passes the gate (``policy.disclose``, no totals assumed: its row and column sums
-    are published nowhere); then its zeros are hidden like its small cells, so that hidden
-    bins are not each known to hold at least one person (a row of three such bins with two
-    people would otherwise be pinned down by the grand total, the people met at both visits).
+    are published nowhere); then its zeros are hidden like its small cells, so that a hidden
+    bin is not known to hold at least one person (printed zeros say that every ``<5`` bin does,
+    and with the grand total known, the people met at both visits, a few such bins could be
+    pinned down).
     When a single bin is hidden, the smallest shown bin is hidden with it (the grand total
     would give it back).
     """
