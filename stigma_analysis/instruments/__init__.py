@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from stigma_analysis.instruments.model import Band, Instrument, ResponseScale
+from stigma_analysis.instruments.model import (
+    Band,
+    Instrument,
+    NormSample,
+    ResponseScale,
+    ScaleNorms,
+)
 from stigma_analysis.instruments.registry import list_instruments, load_instrument
 
-__all__ = ["Band", "Instrument", "ResponseScale", "list_instruments", "load_instrument"]
+__all__ = [
+    "Band",
+    "Instrument",
+    "NormSample",
+    "ResponseScale",
+    "ScaleNorms",
+    "list_instruments",
+    "load_instrument",
+]

@@ -17,11 +17,26 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from stigma_analysis.errors import SpecError
 
-__all__ = ["Band", "Direction", "Instrument", "ResponseScale", "spec_error_from_validation"]
+__all__ = [
+    "Band",
+    "Direction",
+    "Instrument",
+    "NormSample",
+    "ResponseScale",
+    "ScaleNorms",
+    "spec_error_from_validation",
+]
 
 Construct = Literal["self_stigma", "social_rejection", "reintegration", "wellbeing", "other"]
 Direction = Literal["higher_is_better", "lower_is_better"]
@@ -47,6 +62,61 @@ class Band(_Strict):
 
     label: str
     from_: float = Field(alias="from")
+
+
+class NormSample(_Strict):
+    """Mean and standard deviation of a scale's scores in a norm sample."""
+
+    mean: float
+    sd: float
+
+    @field_validator("mean", "sd", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        # YAML reads `yes` as True, which float would take as 1.0
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ValueError(f"must be a finite number, got {v!r}")
+        return v
+
+    @field_validator("sd")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if not v > 0:
+            raise ValueError(f"a standard deviation must be above 0, got {v:g}")
+        return v
+
+
+class ScaleNorms(_Strict):
+    """Population norms of one scale, for clinically significant change (Jacobson & Truax 1991).
+
+    ``functional``: a general-population (or non-clinical) sample; ``dysfunctional``: a clinical
+    (or affected) sample. At least one is needed; ``citation`` says where the numbers come from.
+    """
+
+    functional: NormSample | None = None
+    dysfunctional: NormSample | None = None
+    citation: str
+
+    @field_validator("citation")
+    @classmethod
+    def _cited(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("say where the norms come from (a published norm sample, or why)")
+        return v
+
+    @model_validator(mode="after")
+    def _some_sample(self) -> ScaleNorms:
+        if self.functional is None and self.dysfunctional is None:
+            raise ValueError("give functional: {mean, sd}, dysfunctional: {mean, sd}, or both")
+        return self
+
+    @property
+    def criterion(self) -> Literal["a", "b", "c"]:
+        """The Jacobson-Truax cut-off these norms support: c with both samples, a with only the
+        dysfunctional one, b with only the functional one."""
+        if self.functional is not None and self.dysfunctional is not None:
+            return "c"
+        return "a" if self.dysfunctional is not None else "b"
 
 
 _MIN_ANSWERED_HELP = "expected a share (0.8), a percentage ('80%') or an item count (3)"
@@ -86,6 +156,9 @@ with warnings.catch_warnings():
         """
         scales: dict[str, Any] = Field(default_factory=lambda: {"total": "all"})
         cutoffs: dict[str, tuple[Band, ...]] = Field(default_factory=dict)
+        norms: dict[str, ScaleNorms] = Field(default_factory=dict)
+        """Published functional / dysfunctional norms per scale (clinically significant change);
+        a study file may add or replace them (``instruments[i].norms``)."""
         sources: dict[str, str] = Field(default_factory=dict)
         """Where each keying / scoring fact comes from (key: fact, value: source)."""
         notes: str = ""
@@ -147,6 +220,11 @@ with warnings.catch_warnings():
                     problems.append((f"cutoffs.{scale}", f"{scale!r} is not one of the scales"))
                 elif scale in resolved:
                     self._check_bands(scale, problems)
+            for scale in self.norms:
+                if scale not in self.scales:
+                    problems.append((f"norms.{scale}", f"{scale!r} is not one of the scales"))
+                elif scale in resolved:
+                    self._check_norms(scale, problems)
             if problems:
                 key, msg = problems[0]
                 more = (
@@ -238,6 +316,48 @@ with warnings.catch_warnings():
                         f" no band; start the first band at {lo:g}",
                     )
                 )
+
+        def _check_norms(self, scale: str, problems: list[tuple[str, str]]) -> None:
+            norms = self.norms[scale]
+            lo, hi = self.scale_range(scale)
+            for part in ("functional", "dysfunctional"):
+                sample = getattr(norms, part)
+                if sample is not None and not lo - 1e-9 <= sample.mean <= hi + 1e-9:
+                    problems.append(
+                        (
+                            f"norms.{scale}.{part}.mean",
+                            f"{sample.mean:g} is outside the scale range [{lo:g}, {hi:g}]"
+                            f" ({self.scoring} scoring)",
+                        )
+                    )
+            fun, dys = norms.functional, norms.dysfunctional
+            if fun is not None and dys is not None:
+                sign = 1.0 if self.direction == "higher_is_better" else -1.0
+                if sign * (fun.mean - dys.mean) <= 0:
+                    side = "above" if sign > 0 else "below"
+                    problems.append(
+                        (
+                            f"norms.{scale}.functional.mean",
+                            f"the functional mean {fun.mean:g} must lie {side} the dysfunctional"
+                            f" mean {dys.mean:g} ({self.id} is {self.direction})",
+                        )
+                    )
+
+        def with_norms(self, norms: Mapping[str, Any]) -> Instrument:
+            """A copy whose norms are these (per scale: a scale given here replaces the
+            definition's norms of that scale; other scales keep theirs), validated as a whole.
+
+            Raises
+            ------
+            SpecError
+                Key ``norms.<scale>...`` (no file): an unknown scale, a mean outside the scale
+                range, or functional and dysfunctional means the wrong way round.
+            """
+            if not norms:
+                return self
+            merged = {**self.norms, **dict(norms)}
+            raw = self.model_dump(by_alias=True, exclude={"norms"})
+            return type(self).model_validate({**raw, "norms": merged})
 
         # ------------------------------------------------------------------ scales
         def _resolve(self, name: str, stack: set[str]) -> tuple[str, ...]:

@@ -304,6 +304,11 @@ instruments:
   - instrument: ismi29
     columns: "ismi_{{item}}"
     name: ismi
+    norms:                      # ILLUSTRATIVE ONLY (synthetic study): not published norms
+      total_excl_sr:
+        functional: {{mean: 1.9, sd: 0.4}}
+        dysfunctional: {{mean: 2.6, sd: 0.5}}
+        citation: "Illustrative values for the synthetic example study; not a published norm sample"
   - instrument: eds9
     columns: "eds_{{item}}"
     name: eds
@@ -313,6 +318,10 @@ instruments:
   - instrument: hscl25
     columns: "hscl_{{item}}"
     name: hscl
+    norms:                      # ILLUSTRATIVE ONLY (synthetic study): not published norms
+      total:
+        functional: {{mean: 1.4, sd: 0.3}}
+        citation: "Illustrative values for the synthetic example study; not a published norm sample"
   - instrument: rses10
     columns: "rses_{{item}}"
     name: rses

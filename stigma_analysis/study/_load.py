@@ -142,6 +142,10 @@ def _bind_instruments(spec: StudySpec, path: Path, folder: Path) -> list[BoundIn
                 raise SpecError(path, f"instruments[{i}].instrument", exc.expected) from None
             raise
         try:
+            ins = ins.with_norms(use.norms)
+        except SpecError as exc:
+            raise SpecError(path, f"instruments[{i}].{exc.key}", exc.expected) from None
+        try:
             mapping = ins.columns(use.columns)
         except ValueError as exc:
             raise SpecError(path, f"instruments[{i}].columns", str(exc)) from None

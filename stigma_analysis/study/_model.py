@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from stigma_analysis._checks import DEFAULT_SEED
 from stigma_analysis.errors import SpecError
-from stigma_analysis.instruments import Instrument
+from stigma_analysis.instruments import Instrument, ScaleNorms
 from stigma_analysis.instruments.model import spec_error_from_validation
 from stigma_analysis.study import _cleaning
 from stigma_analysis.study._cleaning import CleaningSpec
@@ -76,6 +76,9 @@ class InstrumentUse(_Strict):
     reversed_response: bool = False
     """The file codes answers the opposite way to the instrument (1 = strongly agree where the
     instrument has 1 = strongly disagree): answers are flipped as (min + max) - x on loading."""
+    norms: dict[str, ScaleNorms] = Field(default_factory=dict)
+    """Study-supplied functional / dysfunctional norms per scale (same shape as the instrument
+    definition's ``norms``): a scale given here replaces the definition's norms of that scale."""
 
     @field_validator("name")
     @classmethod

@@ -214,6 +214,17 @@ def attack_report(
                 if met is not None:
                     attacker.at_most({n_both: 1.0, met: -1.0})
 
+        _attack_clinical(
+            study,
+            policy=policy,
+            table=table,
+            b=b,
+            scale=scale,
+            classified=classified,
+            safe_rc=safe,
+            arm=arm,
+        )
+
         # Average at the first and the last visit of the people scored at both (programme
         # evaluation figure): n per arm, the same people at both visits, whom the reliable-change
         # table counts too.
@@ -367,6 +378,79 @@ def _attrition_section(
         both = attacker.read(key(ALL, w, box), s_both, float(r.reached_from_first_visit))
         if w != first:
             attacker.at_most({both: 1.0, attacker.keys[("resp", int(w), "*", "*")]: -1.0})
+
+
+def _attack_clinical(
+    study: Study,
+    *,
+    policy: Any,
+    table: Any,
+    b: Any,
+    scale: str,
+    classified: pd.DataFrame,
+    safe_rc: pd.DataFrame,
+    arm: str | None,
+) -> None:
+    """Who recovered (programme evaluation): the category counts by arm, linked to the
+    reliable-change table's arm totals, and the binned first-against-last-visit figure."""
+    from stigma_analysis.evaluation import CLINICAL_CATEGORIES
+    from stigma_analysis.report import _evaluation_tables as E  # noqa: N812
+
+    cut = E.clinical_cut(b, scale)
+    if cut is None or arm is None:
+        return
+    col = T.score_column(b, scale)
+    people = E.clinical_categories(classified, cut)
+    counts = E.clinical_counts(people, arm=arm)
+    safe = E.disclose_clinical(policy, counts, safe_rc, arm=arm)
+    attacker = table()
+    ns = []
+    for i, code in enumerate(counts[arm]):
+        a = _label(study, arm, code)
+        ids = {}
+        for c in ["n", *CLINICAL_CATEGORIES]:
+            # n, unchanged and deteriorated are the reliable-change table's arm totals
+            same = c in ("n", "unchanged", "deteriorated")
+            key = ("change", col, a, "*", c) if same else ("clinical", col, a, c)
+            ids[c] = attacker.read(key, safe.iloc[i][c], float(counts.iloc[i][c]))
+        whole = float(counts.iloc[i]["recovered"] + counts.iloc[i]["improved"])
+        improved_rc = attacker.var(("change", col, a, "*", "improved"), whole)
+        attacker.sum_is([ids["recovered"], ids["improved"]], improved_rc)
+        attacker.sum_is([ids[c] for c in CLINICAL_CATEGORIES], ids["n"])
+        ns.append(ids["n"])
+
+    # the figure: people per (first, last visit) bin of the scale, everyone of both arms;
+    # hidden bins hold 0 to min_cell - 1 people; the grand total is everyone counted above
+    lo, hi = b.instrument.scale_range(scale)
+    grid, _ = E.clinical_grid(people, lo=lo, hi=hi)
+    safe_grid = E.disclose_grid(policy, grid)
+    counted = attacker
+    attacker = table()
+    cells = read_grid(
+        attacker,
+        safe_grid.to_numpy(dtype=object),
+        grid.to_numpy(dtype=float),
+        lambda i, j, col=col: ("jt_grid", col, i, j),
+        margin_row=False,
+        margin_col=False,
+        row_totals=False,  # published nowhere
+        col_totals=False,
+    )
+    everyone = [x for row in cells for x in row]
+    for x in everyone:
+        if attacker.hidden[x]:
+            attacker.at_most({x: 1.0}, float(policy.min_cell - 1))
+    if attacker is counted:  # one joint attacker: the figure counts the same people
+        attacker.sum_is(everyone, _total(attacker, ns))
+    else:
+        attacker.known_sum(everyone)
+
+
+def _total(attacker: Attacker, parts: Sequence[int]) -> int:
+    """A variable equal to the sum of ``parts``."""
+    total = attacker.var(("sum of", tuple(parts)), float(sum(attacker.truth[p] for p in parts)))
+    attacker.sum_is(parts, total)
+    return total
 
 
 def _seen_at_both(scores: pd.DataFrame, study: Study, first: Any, last: Any) -> pd.DataFrame:

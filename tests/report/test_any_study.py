@@ -190,3 +190,31 @@ def test_equivalence_section_fits_a_one_wave_study_without_languages(
     assert "The study file declares no language versions (design.language)" in text
     assert "The study has one wave, so equivalence over time is not tested." in text
     assert "across language versions," not in text  # no verdict on versions it does not have
+
+
+# ----------------------------------------------------------------------------- who recovered, drop-out
+def test_who_recovered_without_norms_names_the_instrument(programme: _Report) -> None:
+    text = programme.all_text
+    assert "sec-clinical" in programme.heading_ids
+    assert "Depression symptoms has no declared population norms" in text
+    assert "instruments[i].norms" in text
+    assert not _tables(programme, "tbl-clinical")
+
+
+def test_dropout_sensitivity_on_a_programme_column(programme: _Report) -> None:
+    text = programme.all_text
+    assert "sec-dropout" in programme.heading_ids
+    assert "Depression symptoms (lower is better): With the lost participants assumed" in text
+    assert "the programme group did better than the comparison group" in text
+    (weights,) = _tables(programme, "tbl-dropout")
+    assert list(weights["analysis"]) == ["unweighted", "retention weights"]
+
+
+def test_one_wave_no_arm_study_says_why_the_new_sections_are_empty(
+    pallant: dict[str, _Report],
+) -> None:
+    ngo = pallant["programme-evaluation"]
+    assert "sec-clinical" in ngo.heading_ids
+    assert "nobody's recovery can be judged yet" in ngo.all_text
+    assert "no difference" not in ngo.all_text
+    assert "names no programme and comparison arms, so there is no group difference" in ngo.all_text
