@@ -83,7 +83,8 @@ class Equivalence:
     language : str or None
         The study's language-version column (``design.language``), or None.
     versions : list of str
-        The language versions at the first wave (by label), in code order.
+        The language versions at the first wave (by label), in code order, without those
+        answered by fewer than ``policy.min_cell`` people (never named).
     table : pandas.DataFrame
         One row per instrument x comparison (``languages`` or ``waves``) x level, with
         :data:`EQUIVALENCE_COLUMNS`; a partial model is the level ``scalar (partial)``.
@@ -274,9 +275,14 @@ def equivalence(
     data = study.data[study.data[study.wave] == first]
     labels = study.value_labels(lang) if lang else {}
     versions: list[str] = []
+    unnamed: set[Any] = set()
     if lang is not None:
         present = sorted(data[lang].dropna().unique(), key=lambda v: (isinstance(v, str), v))
-        versions = [str(labels.get(v, v)) for v in present]
+        people = data.drop_duplicates(subset=study.id)[lang].value_counts()
+        # a version answered by fewer than min_cell people is never named: its name alone says
+        # that a handful of respondents speak it
+        unnamed = {v for v in present if people.get(v, 0) < policy.min_cell}
+        versions = [str(labels.get(v, v)) for v in present if v not in unnamed]
     rows: list[dict[str, Any]] = []
     verdicts: dict[str, dict[str, str]] = {}
     freed: dict[str, list[str]] = {}
@@ -289,7 +295,15 @@ def equivalence(
         lang_text = ""
         if lang is not None:
             lang_rows, kind, items, lang_text = _across_languages(
-                study, b, data, lang, labels, ordinal=ordinal, policy=policy, notes=notes
+                study,
+                b,
+                data,
+                lang,
+                labels,
+                ordinal=ordinal,
+                policy=policy,
+                unnamed=unnamed,
+                notes=notes,
             )
             rows += lang_rows
             verdict["languages"] = kind
@@ -325,6 +339,7 @@ def _across_languages(  # noqa: PLR0911 - one return per verdict
     *,
     ordinal: bool,
     policy: DisclosurePolicy,
+    unnamed: set[Any],
     notes: list[str],
 ) -> tuple[list[dict[str, Any]], str, list[str], str]:
     """Rows, verdict kind, freed items and the phrase for one instrument across versions."""
@@ -339,9 +354,20 @@ def _across_languages(  # noqa: PLR0911 - one return per verdict
     if data[lang].nunique() < 2:
         return [], "untested", [], "equivalence is not tested (one version only)"
     keep = [g for g in sizes.index if sizes[g] >= need]
-    small = sorted((str(labels.get(g, g)), int(sizes[g])) for g in sizes.index if sizes[g] < need)
-    if small:
+    small = sorted(
+        (str(labels.get(g, g)), int(sizes[g]))
+        for g in sizes.index
+        if sizes[g] < need and g not in unnamed
+    )
+    n_unnamed = len(set(sizes.index) & unnamed)
+    if small or n_unnamed:
         shown = ", ".join(f"{g} ({_count(n, policy)})" for g, n in small)
+        if n_unnamed:
+            few = (
+                f"{n_unnamed} version{'s' if n_unnamed > 1 else ''} answered by fewer than "
+                f"{policy.min_cell} people (not named)"
+            )
+            shown = f"{shown} and {few}" if shown else few
         notes.append(
             f"{name}: language versions left out of the comparison, with fewer than {need} "
             f"complete answers ({per_group} free parameters per version, "
