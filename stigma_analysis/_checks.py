@@ -89,7 +89,7 @@ def at_optimum(res: Any, lower: Any = -np.inf, upper: Any = np.inf, gtol: float 
     """Whether a bounded quasi-Newton result (SciPy ``L-BFGS-B``) stands at a minimum.
 
     Its own success flag, or, when the line search stops at machine precision near the optimum
-    (``ABNORMAL`` since SciPy 1.17 with tight ``ftol``), a projected gradient below ``gtol``:
+    (``ABNORMAL``, as SciPy 1.17 reports with a tight ``ftol``), a projected gradient below ``gtol``:
     components pushing against an active bound (``lower``/``upper``, scalars or arrays) do not
     count.
     """
