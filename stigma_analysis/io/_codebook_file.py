@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 
 from stigma_analysis.errors import SpecError
-from stigma_analysis.io.codebook import MEASURES, Codebook, MissingCells, Variable, _py
+from stigma_analysis.io.codebook import (
+    MEASURES,
+    Codebook,
+    MissingCells,
+    Variable,
+    _py,
+    merge_variables,
+)
 
 __all__ = [
     "codebook_from_json",
@@ -64,6 +71,19 @@ def _code(value: Any, is_str: bool, file: Path | None, key: str) -> Any:
         return float(value)
     except (TypeError, ValueError):
         raise SpecError(file, key, f"expected a numeric code; found {value!r}") from None
+
+
+def apply_declared(
+    variables: dict[str, Variable], spec: Mapping[str, Any], file: Path | None
+) -> dict[str, Variable]:
+    """``variables`` with the fields a codebook file declares for them (``variables.<name>``)
+    merged in; entries for columns not in ``variables`` are ignored here."""
+    fields = {
+        name: parse_fields(spec[name], file, f"variables.{name}", variables[name].type == "string")
+        for name in spec
+        if name in variables
+    }
+    return merge_variables(variables, fields)
 
 
 def parse_fields(

@@ -164,11 +164,11 @@ def finish_table(
     """Codebook merging and missing codes for a raw table, exactly as for a CSV file."""
     from dataclasses import replace
 
-    from stigma_analysis.io._codebook_file import parse_fields, read_codebook_file
+    from stigma_analysis.io._codebook_file import apply_declared, read_codebook_file
     from stigma_analysis.io._missing import split_missing
     from stigma_analysis.io._spss import NOTE_PREFIX
     from stigma_analysis.io._tabular import parse_csv_dates
-    from stigma_analysis.io.codebook import default_variable, merge_variables
+    from stigma_analysis.io.codebook import default_variable
 
     if columns is not None:
         absent = [c for c in columns if c not in raw.columns]
@@ -202,14 +202,7 @@ def finish_table(
             if len(present) and num.notna().all():
                 raw[name] = pd.to_numeric(raw[name], errors="coerce").astype(float)
     variables = {name: default_variable(name, raw[name]) for name in raw.columns}
-    fields = {
-        name: parse_fields(
-            spec[name], spec_file, f"variables.{name}", variables[name].type == "string"
-        )
-        for name in spec
-        if name in variables
-    }
-    variables = merge_variables(variables, fields)
+    variables = apply_declared(variables, spec, spec_file)
     raw, date_notes = parse_csv_dates(p, raw, variables)
     notes.extend(date_notes)
     data, cells = split_missing(raw, variables)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from stigma_analysis.errors import SurveyReadError, SurveyWriteError
 from stigma_analysis.io._atomic import atomic_write, atomic_write_many
-from stigma_analysis.io._codebook_file import codebook_to_yaml, parse_fields, read_codebook_file
+from stigma_analysis.io._codebook_file import apply_declared, codebook_to_yaml, read_codebook_file
 from stigma_analysis.io._files import file_kind
 from stigma_analysis.io._missing import missing_columns, split_missing, with_columns
 from stigma_analysis.io._spss import NOTE_PREFIX, finish_dates, read_spss, write_spss
@@ -29,7 +29,6 @@ from stigma_analysis.io.codebook import (
     MissingCells,
     Survey,
     default_variable,
-    merge_variables,
 )
 
 __all__ = ["read_survey", "write_survey"]
@@ -190,14 +189,7 @@ def read_survey(
         if absent and columns is None:
             shown = ", ".join(absent[:10]) + (" ..." if len(absent) > 10 else "")
             notes.append(f"{NOTE_PREFIX}the codebook lists variables absent from the data: {shown}")
-        fields = {
-            name: parse_fields(
-                spec[name], spec_file, f"variables.{name}", variables[name].type == "string"
-            )
-            for name in spec
-            if name in variables
-        }
-        variables = merge_variables(variables, fields)
+        variables = apply_declared(variables, spec, spec_file)
         if file_info.get("file_label"):
             file_label = str(file_info["file_label"])
         file_notes.extend(str(n) for n in file_info.get("notes") or [])
